@@ -1,0 +1,110 @@
+# parasim build.  `make demo` and `make check` are the two commands a newcomer
+# needs: both install missing Debian packages first (see the deps rule).
+#
+# Layout: every non-main .c under sim/ model/ devices/ kernel/ workloads/
+# traces/ goes into build/libparasim.a; sim/main.c links it into
+# build/parasim.  Each tests/<folder>/check_<module>.c is its own Check
+# runner (tests/check_main.h); `make check` runs them all.
+
+PREFIX    ?= /usr/local
+BUILD     ?= build
+CC        ?= cc
+OPT       ?= -O2
+PKGS      := libcjson check zlib sdl2
+DEB_PKGS  := libsdl2-dev libcjson-dev check zlib1g-dev pkg-config
+
+WARN      := -Wall -Wextra -Werror
+CFLAGS    ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(CFLAGS) $(DEP_CFLAGS) -MMD -MP
+LDLIBS_LIB = $(DEP_LIBS) -lm
+
+# ---------------------------------------------------------------- deps
+# build/deps.mk is (re)made before anything else: it installs what
+# pkg-config cannot find (sudo when not root) and records the flags.
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+-include $(BUILD)/deps.mk
+endif
+
+$(BUILD)/deps.mk:
+	@mkdir -p $(BUILD)
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS); then \
+	  echo "parasim: installing missing Debian packages: $(DEB_PKGS)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y -q $(DEB_PKGS) >$(BUILD)/apt.log 2>&1 || \
+	  { $$SUDO apt-get update -q >>$(BUILD)/apt.log 2>&1 && \
+	    $$SUDO apt-get install -y -q $(DEB_PKGS) >>$(BUILD)/apt.log 2>&1; } || \
+	  { echo "parasim: package installation failed, see $(BUILD)/apt.log" >&2; exit 1; }; \
+	fi
+	@pkg-config --exists $(PKGS) || { echo "parasim: pkg-config still cannot find: $(PKGS)" >&2; exit 1; }
+	@{ echo "DEP_CFLAGS := $$(pkg-config --cflags libcjson zlib)"; \
+	   echo "DEP_LIBS := $$(pkg-config --libs libcjson zlib)"; \
+	   echo "CHECK_CFLAGS := $$(pkg-config --cflags check)"; \
+	   echo "CHECK_LIBS := $$(pkg-config --libs check)"; } > $@.tmp && mv $@.tmp $@
+
+# ---------------------------------------------------------------- sources
+LIB_DIRS  := sim model devices kernel workloads traces
+LIB_SRCS  := $(filter-out sim/main.c,$(wildcard $(addsuffix /*.c,$(LIB_DIRS)) $(addsuffix /*/*.c,$(LIB_DIRS))))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(wildcard tests/*/check_*.c)
+TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
+BENCH_SRCS:= $(wildcard tests/bench/bench_*.c)
+BENCH_BINS:= $(BENCH_SRCS:%.c=$(BUILD)/%)
+PARASIM   := $(BUILD)/parasim
+
+.PHONY: all demo check test-bins bench sanitize install clean deps
+all: $(PARASIM)
+deps: $(BUILD)/deps.mk
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libparasim.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PARASIM): $(BUILD)/obj/sim/main.o $(BUILD)/libparasim.a
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_LIB) -o $@
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libparasim.a $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $< $(BUILD)/libparasim.a $(CHECK_LIBS) $(LDLIBS_LIB) -o $@
+
+# ---------------------------------------------------------------- the two commands
+DEMO_CONFIG ?= experiments/demo.json
+demo: $(PARASIM)
+	$(PARASIM) run $(DEMO_CONFIG) --out $(BUILD)/demo
+
+test-bins: $(TEST_BINS) $(PARASIM)
+
+# Every check runner runs even if an earlier one fails; the exit status
+# says whether any failed.  PARASIM tells end-to-end tests which binary to run.
+check: test-bins
+	@fail=0; for t in $(TEST_BINS); do \
+	  echo "== $$t"; PARASIM=$(abspath $(PARASIM)) $$t || fail=1; \
+	done; \
+	if [ $$fail = 0 ]; then echo "make check: all suites passed"; else echo "make check: FAILED" >&2; exit 1; fi
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# in a build tree of its own.  Check's fork mode is kept; leaks are reported.
+sanitize:
+	$(MAKE) BUILD=build/san OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  check
+
+bench: $(PARASIM) $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; PARASIM=$(abspath $(PARASIM)) $$b || exit 1; done
+
+$(BUILD)/tests/bench/%: tests/bench/%.c $(BUILD)/libparasim.a $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libparasim.a $(LDLIBS_LIB) -o $@
+
+install: $(PARASIM)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/parasim/experiments
+	install -m 755 $(PARASIM) $(DESTDIR)$(PREFIX)/bin/parasim
+	install -m 644 experiments/*.json $(DESTDIR)$(PREFIX)/share/parasim/experiments/
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/sim/main.d

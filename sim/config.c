@@ -1,0 +1,638 @@
+/* sim/config: load, validate and complete an experiment config (config.h).
+ *
+ * Order of work: read the file; parse (malformed JSON -> line:column);
+ * apply --set overrides and --seed; walk the tree against the schema
+ * (unknown keys with a suggestion, duplicates, types, ranges); fill
+ * defaults; read the typed struct.  The first error wins and is reported
+ * as one line; nothing is half-applied because the caller gets either a
+ * complete config or an error. */
+#include "sim/config.h"
+#include "sim/config_int.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_MAX_BYTES (16u << 20)
+
+/* State of one load: where errors go and which paths --set wrote. */
+typedef struct loader {
+    const char *file;
+    char *err;
+    const config_override_t *sets;
+    size_t nsets;
+} loader_t;
+
+/* ------------------------------------------------------------ errors */
+
+#define PATH_MAX_LEN 256
+
+/* prefix.name (or name at the top level); over-long paths are cut, which
+ * only shortens an error message: schema paths are far shorter. */
+static void join(char out[PATH_MAX_LEN], const char *prefix, const char *name)
+{
+    int n = snprintf(out, PATH_MAX_LEN, "%s%s%s", prefix, *prefix ? "." : "", name);
+    if (n >= PATH_MAX_LEN)
+        strcpy(out + PATH_MAX_LEN - 4, "...");
+}
+
+/* Did `path` (or a parent of it) come from a --set? */
+static const char *set_origin(const loader_t *ld, const char *path)
+{
+    for (size_t i = 0; i < ld->nsets; i++) {
+        const char *a = ld->sets[i].assignment;
+        size_t n = strcspn(a, "=");
+        if (strncmp(a, path, n) == 0 && (path[n] == '\0' || path[n] == '.'))
+            return a;
+    }
+    return NULL;
+}
+
+static int fail(loader_t *ld, const char *path, const char *fmt, ...)
+{
+    char msg[CONFIG_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *set = path ? set_origin(ld, path) : NULL;
+    int n;
+    if (set)
+        n = snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: %s: %s", set, path, msg);
+    else if (path)
+        n = snprintf(ld->err, CONFIG_ERR_MAX, "%s: %s: %s", ld->file, path, msg);
+    else
+        n = snprintf(ld->err, CONFIG_ERR_MAX, "%s: %s", ld->file, msg);
+    if (n >= CONFIG_ERR_MAX) /* keep the line whole-looking when cut */
+        strcpy(ld->err + CONFIG_ERR_MAX - 4, "...");
+    return -1;
+}
+
+/* "the string \"x\"", "the number 3", "an array"... for error messages. */
+static const char *describe(const cJSON *v, char *buf, size_t n)
+{
+    if (!v)
+        snprintf(buf, n, "nothing");
+    else if (cJSON_IsString(v))
+        snprintf(buf, n, "the string \"%.40s%s\"", v->valuestring,
+                 strlen(v->valuestring) > 40 ? "..." : "");
+    else if (cJSON_IsNumber(v))
+        snprintf(buf, n, "the number %.17g", v->valuedouble);
+    else if (cJSON_IsBool(v))
+        snprintf(buf, n, "%s", cJSON_IsTrue(v) ? "true" : "false");
+    else if (cJSON_IsNull(v))
+        snprintf(buf, n, "null");
+    else if (cJSON_IsArray(v))
+        snprintf(buf, n, "an array");
+    else
+        snprintf(buf, n, "an object");
+    return buf;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 64;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static const char *last_component(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot ? dot + 1 : path;
+}
+
+/* Closest candidate to `name`: a sibling within a few edits, else a key of
+ * the same name elsewhere in the tree.  `cands` is NULL-terminated. */
+static const char *closest(const char *name, const char *const *cands)
+{
+    const char *best = NULL;
+    size_t bestd = (size_t)-1, limit = strlen(name) / 3 + 2;
+    for (size_t i = 0; cands[i]; i++) {
+        size_t d = edit_distance(name, last_component(cands[i]));
+        if (d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    return bestd <= limit ? best : NULL;
+}
+
+/* -------------------------------------------------------- file + parse */
+
+static char *read_file(loader_t *ld, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(ld->err, CONFIG_ERR_MAX, "%s: cannot open config: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(CONFIG_MAX_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, CONFIG_MAX_BYTES + 1, f) : 0;
+    int bad = !buf || ferror(f);
+    fclose(f);
+    if (bad || n > CONFIG_MAX_BYTES) {
+        snprintf(ld->err, CONFIG_ERR_MAX, "%s: %s", path,
+                 bad ? "cannot read config" : "config larger than 16 MiB");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n)) {
+        snprintf(ld->err, CONFIG_ERR_MAX, "%s: not a text file (contains NUL bytes)", path);
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static cJSON *parse_json(loader_t *ld, const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (root)
+        return root;
+    if (!end || end < text || end > text + len)
+        end = text + len;
+    unsigned line = 1, col = 1;
+    for (const char *p = text; p < end; p++) {
+        if (*p == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    char near[24];
+    size_t k = 0;
+    for (const char *p = end; *p && *p != '\n' && k < sizeof near - 1; p++)
+        near[k++] = *p;
+    near[k] = '\0';
+    if (end == text + len || k == 0)
+        snprintf(ld->err, CONFIG_ERR_MAX, "%s:%u:%u: malformed JSON: unexpected end of input",
+                 ld->file, line, col);
+    else
+        snprintf(ld->err, CONFIG_ERR_MAX, "%s:%u:%u: malformed JSON near '%s'", ld->file, line,
+                 col, near);
+    return NULL;
+}
+
+/* ---------------------------------------------------------- --set */
+
+static cJSON *child(const cJSON *obj, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(obj, name);
+}
+
+static int apply_set(loader_t *ld, cJSON *root, const char *assignment)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment) {
+        snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: expected path=value", assignment);
+        return -1;
+    }
+    char path[PATH_MAX_LEN];
+    size_t plen = (size_t)(eq - assignment);
+    if (plen >= sizeof path) {
+        snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: path too long", assignment);
+        return -1;
+    }
+    memcpy(path, assignment, plen);
+    path[plen] = '\0';
+    cJSON *value = cJSON_Parse(eq + 1);
+    if (!value)
+        value = cJSON_CreateString(eq + 1);
+    if (!value) {
+        snprintf(ld->err, CONFIG_ERR_MAX, "out of memory");
+        return -1;
+    }
+    cJSON *obj = root;
+    for (char *p = path;;) {
+        char *dot = strchr(p, '.');
+        if (dot)
+            *dot = '\0';
+        if (!*p) {
+            cJSON_Delete(value);
+            snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: empty component in the path", assignment);
+            return -1;
+        }
+        if (!dot) {
+            if (child(obj, p))
+                cJSON_ReplaceItemInObjectCaseSensitive(obj, p, value);
+            else
+                cJSON_AddItemToObject(obj, p, value);
+            return 0;
+        }
+        cJSON *sub = child(obj, p);
+        if (!sub)
+            sub = cJSON_AddObjectToObject(obj, p);
+        if (!cJSON_IsObject(sub)) {
+            cJSON_Delete(value);
+            snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: '%s' is not an object", assignment, p);
+            return -1;
+        }
+        obj = sub;
+        p = dot + 1;
+    }
+}
+
+/* ---------------------------------------------------------- validation */
+
+static int check_number(loader_t *ld, const char *path, const cJSON *v, int integral,
+                        double min, double max, int min_open)
+{
+    char what[96], found[96];
+    if (integral)
+        snprintf(what, sizeof what, "an integer in [%.17g, %.17g]", min, max);
+    else
+        snprintf(what, sizeof what, "a number in %c%.17g, %.17g]", min_open ? '(' : '[', min, max);
+    if (!cJSON_IsNumber(v))
+        return fail(ld, path, "expected %s, found %s", what, describe(v, found, sizeof found));
+    double x = v->valuedouble;
+    int bad = !isfinite(x) || x > max || (min_open ? x <= min : x < min) ||
+              (integral && x != floor(x));
+    if (bad)
+        return fail(ld, path, "expected %s, found %s", what, describe(v, found, sizeof found));
+    return 0;
+}
+
+static int in_choices(const char *s, const char *choices)
+{
+    size_t n = strlen(s);
+    for (const char *c = choices; *c;) {
+        size_t m = strcspn(c, "|");
+        if (m == n && strncmp(c, s, n) == 0)
+            return 1;
+        c += m + (c[m] == '|');
+    }
+    return 0;
+}
+
+static int check_choice(loader_t *ld, const char *path, const cJSON *v, const char *choices)
+{
+    char found[96];
+    if (!cJSON_IsString(v) || !in_choices(v->valuestring, choices))
+        return fail(ld, path, "expected one of %s, found %s", choices,
+                    describe(v, found, sizeof found));
+    return 0;
+}
+
+static int check_no_duplicates(loader_t *ld, const char *path, const cJSON *obj)
+{
+    for (const cJSON *a = obj->child; a; a = a->next)
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (strcmp(a->string, b->string) == 0) {
+                char p[PATH_MAX_LEN];
+                join(p, path, a->string);
+                return fail(ld, p, "duplicate key");
+            }
+    return 0;
+}
+
+static int dist_kind_of(const char *name)
+{
+    for (int k = 0; k < DIST_KIND_COUNT; k++)
+        if (strcmp(dist_kind_name((dist_kind_t)k), name) == 0)
+            return k;
+    return -1;
+}
+
+static int validate_dist(loader_t *ld, const char *path, const cJSON *obj)
+{
+    char p[PATH_MAX_LEN], found[96];
+    if (!cJSON_IsObject(obj))
+        return fail(ld, path, "expected a distribution object such as "
+                    "{\"dist\": \"exponential\", \"mean_ns\": 1000}, found %s",
+                    describe(obj, found, sizeof found));
+    if (check_no_duplicates(ld, path, obj))
+        return -1;
+    join(p, path, "dist");
+    const cJSON *d = child(obj, "dist");
+    if (!d)
+        return fail(ld, p, "required: one of %s", cfg_time_dists);
+    if (check_choice(ld, p, d, cfg_time_dists))
+        return -1;
+    unsigned kind = 1u << dist_kind_of(d->valuestring);
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        join(p, path, m->string);
+        const cfg_dist_param_t *param = NULL;
+        for (size_t i = 0; i < cfg_ndist_params; i++)
+            if (strcmp(cfg_dist_params[i].name, m->string) == 0)
+                param = &cfg_dist_params[i];
+        if (!param || !(param->kinds & kind)) {
+            char takes[160] = "";
+            for (size_t i = 1; i < cfg_ndist_params; i++)
+                if (cfg_dist_params[i].kinds & kind)
+                    snprintf(takes + strlen(takes), sizeof takes - strlen(takes), "%s%s",
+                             *takes ? ", " : "", cfg_dist_params[i].name);
+            return fail(ld, p, "not a parameter of dist \"%s\" (it takes: %s)", d->valuestring,
+                        takes);
+        }
+        if (param == &cfg_dist_params[0])
+            continue;
+        if (strcmp(param->name, "file") == 0) {
+            if (!cJSON_IsString(m) || !*m->valuestring)
+                return fail(ld, p, "expected a file name, found %s",
+                            describe(m, found, sizeof found));
+        } else if (check_number(ld, p, m, 0, param->min, param->max, param->min_open)) {
+            return -1;
+        }
+    }
+    for (size_t i = 1; i < cfg_ndist_params; i++)
+        if ((cfg_dist_params[i].kinds & kind) && !child(obj, cfg_dist_params[i].name)) {
+            join(p, path, cfg_dist_params[i].name);
+            return fail(ld, p, "required for dist \"%s\": %s", d->valuestring,
+                        cfg_dist_params[i].help);
+        }
+    return 0;
+}
+
+static int validate_costs(loader_t *ld, const char *path, const cJSON *obj)
+{
+    char p[PATH_MAX_LEN], found[96];
+    if (!cJSON_IsObject(obj))
+        return fail(ld, path, "expected an object of cost name -> ns, found %s",
+                    describe(obj, found, sizeof found));
+    if (check_no_duplicates(ld, path, obj))
+        return -1;
+    const char *names[COST_COUNT + 1];
+    for (int i = 0; i < COST_COUNT; i++)
+        names[i] = cost_desc[i].name;
+    names[COST_COUNT] = NULL;
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        join(p, path, m->string);
+        if (cost_lookup(m->string) < 0) {
+            const char *s = closest(m->string, names);
+            return fail(ld, p, "unknown cost name%s%s%s (list: parasim config)",
+                        s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "");
+        }
+        if (check_number(ld, p, m, 0, 0, 1e12, 0))
+            return -1;
+    }
+    return 0;
+}
+
+static int validate_object(loader_t *ld, const char *prefix, const cJSON *obj);
+
+static int unknown_key(loader_t *ld, const char *prefix, const char *path, const char *name)
+{
+    const char *siblings[64], *elsewhere = NULL;
+    size_t n = 0, plen = strlen(prefix);
+    for (size_t i = 0; i < cfg_nkeys && n < 63; i++) {
+        const char *kp = cfg_keys[i].path;
+        int is_child = plen ? (strncmp(kp, prefix, plen) == 0 && kp[plen] == '.' &&
+                               !strchr(kp + plen + 1, '.'))
+                            : !strchr(kp, '.');
+        if (is_child)
+            siblings[n++] = kp;
+        else if (strcmp(last_component(kp), name) == 0)
+            elsewhere = kp;
+    }
+    siblings[n] = NULL;
+    const char *s = closest(name, siblings);
+    if (!s)
+        s = elsewhere;
+    if (s)
+        return fail(ld, path, "unknown key; did you mean \"%s\"?", s);
+    return fail(ld, path, "unknown key (known keys: parasim config)");
+}
+
+static int validate_value(loader_t *ld, const cfg_key_t *k, const char *path, const cJSON *v)
+{
+    char found[96];
+    switch (k->type) {
+    case CFG_OBJECT:
+        if (!cJSON_IsObject(v))
+            return fail(ld, path, "expected an object, found %s", describe(v, found, sizeof found));
+        return validate_object(ld, path, v);
+    case CFG_INT:
+        return check_number(ld, path, v, 1, k->min, k->max, k->min_open);
+    case CFG_NUMBER:
+        return check_number(ld, path, v, 0, k->min, k->max, k->min_open);
+    case CFG_STRING:
+        if (!cJSON_IsString(v))
+            return fail(ld, path, "expected a string, found %s", describe(v, found, sizeof found));
+        return 0;
+    case CFG_ENUM:
+        return check_choice(ld, path, v, k->choices);
+    case CFG_PROFILE: {
+        char choices[128] = "";
+        for (const char *const *pr = cost_profiles(); *pr; pr++)
+            snprintf(choices + strlen(choices), sizeof choices - strlen(choices), "%s%s",
+                     *choices ? "|" : "", *pr);
+        return check_choice(ld, path, v, choices);
+    }
+    case CFG_COSTS:
+        return validate_costs(ld, path, v);
+    case CFG_DIST:
+        return validate_dist(ld, path, v);
+    }
+    return fail(ld, path, "unhandled schema type");
+}
+
+static int validate_object(loader_t *ld, const char *prefix, const cJSON *obj)
+{
+    if (check_no_duplicates(ld, prefix, obj))
+        return -1;
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        char path[PATH_MAX_LEN];
+        join(path, prefix, m->string);
+        const cfg_key_t *k = cfg_key_find(path);
+        if (!k)
+            return unknown_key(ld, prefix, path, m->string);
+        if (validate_value(ld, k, path, m))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------- defaults */
+
+/* The object that holds `path`'s last component (parents exist: the
+ * schema lists them first and they default to {}). */
+static cJSON *parent_of(cJSON *root, const char *path)
+{
+    char buf[PATH_MAX_LEN];
+    snprintf(buf, sizeof buf, "%s", path);
+    cJSON *obj = root;
+    char *save = NULL;
+    char *tok = strtok_r(buf, ".", &save);
+    for (char *next; tok && (next = strtok_r(NULL, ".", &save)); tok = next)
+        obj = child(obj, tok);
+    return obj;
+}
+
+static cJSON *get(cJSON *root, const char *path)
+{
+    cJSON *parent = parent_of(root, path);
+    return parent ? child(parent, last_component(path)) : NULL;
+}
+
+static int fill_defaults(loader_t *ld, cJSON *root)
+{
+    for (size_t i = 0; i < cfg_nkeys; i++) {
+        const cfg_key_t *k = &cfg_keys[i];
+        cJSON *parent = parent_of(root, k->path);
+        if (!k->def || !parent || child(parent, last_component(k->path)))
+            continue;
+        cJSON *v = cJSON_Parse(k->def);
+        if (!v)
+            return fail(ld, k->path, "out of memory");
+        cJSON_AddItemToObject(parent, last_component(k->path), v);
+    }
+    cJSON *req = get(root, "requests"), *dur = get(root, "duration_us");
+    if (req && dur)
+        return fail(ld, "duration_us", "give either requests or duration_us, not both");
+    if (!req && !dur)
+        cJSON_AddNumberToObject(root, "requests", 1000000);
+    if (!get(root, "load.rate_rps"))
+        return fail(ld, "load.rate_rps", "required: offered load in requests per second");
+    return 0;
+}
+
+/* ---------------------------------------------------------- typed struct */
+
+static double num(cJSON *root, const char *path)
+{
+    return get(root, path)->valuedouble;
+}
+
+static const char *str(cJSON *root, const char *path)
+{
+    return get(root, path)->valuestring;
+}
+
+static int build_dist(loader_t *ld, const char *path, cJSON *obj, dist_t *d)
+{
+    const char *kind = child(obj, "dist")->valuestring;
+    double lo, hi;
+#define P(name) (child(obj, name)->valuedouble) /* validated: present */
+    int rc = 0;
+    switch (dist_kind_of(kind)) {
+    case DIST_CONSTANT: rc = dist_constant(d, P("mean_ns")); break;
+    case DIST_EXPONENTIAL: rc = dist_exponential(d, P("mean_ns")); break;
+    case DIST_LOGNORMAL: rc = dist_lognormal(d, P("mean_ns"), P("sigma")); break;
+    case DIST_BIMODAL: rc = dist_bimodal(d, P("p"), P("a_ns"), P("b_ns")); break;
+    case DIST_UNIFORM:
+        lo = P("min_ns");
+        hi = P("max_ns");
+        if (hi < lo)
+            return fail(ld, path, "max_ns (%g) is below min_ns (%g)", hi, lo);
+        rc = dist_uniform(d, lo, hi);
+        break;
+    case DIST_EMPIRICAL: {
+        const char *file = child(obj, "file")->valuestring;
+        char full[4096], derr[CONFIG_ERR_MAX];
+        const char *slash = strrchr(ld->file, '/');
+        if (file[0] != '/' && slash)
+            snprintf(full, sizeof full, "%.*s/%s", (int)(slash - ld->file), ld->file, file);
+        else
+            snprintf(full, sizeof full, "%s", file);
+        if (dist_empirical_load(d, full, derr, sizeof derr))
+            return fail(ld, path, "%s", derr);
+        break;
+    }
+    default: return fail(ld, path, "dist \"%s\" is not a time distribution", kind);
+    }
+#undef P
+    if (rc)
+        return fail(ld, path, "invalid parameters for dist \"%s\"", kind);
+    return 0;
+}
+
+static int build(loader_t *ld, sim_config_t *cfg)
+{
+    cJSON *root = cfg->json;
+    cfg->seed = (uint64_t)num(root, "seed");
+    cfg->requests = get(root, "requests") ? (uint64_t)num(root, "requests") : 0;
+    cfg->duration_ps = get(root, "duration_us") ? (uint64_t)llround(num(root, "duration_us") * 1e6) : 0;
+    if (!get(root, "warmup_requests"))
+        cJSON_AddNumberToObject(root, "warmup_requests", (double)(cfg->requests / 10));
+    cfg->warmup_requests = (uint64_t)num(root, "warmup_requests");
+    if (cfg->requests && cfg->warmup_requests >= cfg->requests)
+        return fail(ld, "warmup_requests", "must be below requests (%llu), found %llu",
+                    (unsigned long long)cfg->requests, (unsigned long long)cfg->warmup_requests);
+    cfg->cores = (unsigned)num(root, "machine.cores");
+    cfg->kernel_kind = str(root, "kernel.kind");
+    cfg->dispatch = strcmp(str(root, "kernel.dispatch"), "centralized") == 0
+                        ? DISPATCH_CENTRALIZED : DISPATCH_PARTITIONED;
+    cfg->queue_limit = (uint64_t)num(root, "kernel.queue_limit");
+    cfg->app = str(root, "workload.app");
+    if (build_dist(ld, "workload.service", get(root, "workload.service"), &cfg->service))
+        return -1;
+    cfg->load_kind = strcmp(str(root, "load.kind"), "constant") == 0 ? LOAD_CONSTANT : LOAD_POISSON;
+    cfg->rate_rps = num(root, "load.rate_rps");
+    if (cost_table_init(&cfg->costs, str(root, "costs.profile")))
+        return fail(ld, "costs.profile", "unknown profile");
+    for (cJSON *m = get(root, "costs.override")->child; m; m = m->next)
+        cost_set_ns(&cfg->costs, (cost_id_t)cost_lookup(m->string), m->valuedouble);
+    return 0;
+}
+
+int config_load(sim_config_t *cfg, const char *path, const config_override_t *sets, size_t nsets,
+                int has_seed, uint64_t seed_override, char err[CONFIG_ERR_MAX])
+{
+    loader_t ld = {.file = path, .err = err, .sets = sets, .nsets = nsets};
+    size_t len = 0;
+    char found[96];
+    memset(cfg, 0, sizeof *cfg);
+    err[0] = '\0';
+    char *text = read_file(&ld, path, &len);
+    if (!text)
+        return -1;
+    cJSON *root = parse_json(&ld, text, len);
+    free(text);
+    if (!root)
+        return -1;
+    cfg->json = root;
+    cfg->path = strdup(path);
+    if (!cJSON_IsObject(root)) {
+        fail(&ld, NULL, "expected a JSON object at the top level, found %s",
+             describe(root, found, sizeof found));
+        goto err;
+    }
+    for (size_t i = 0; i < nsets; i++)
+        if (apply_set(&ld, root, sets[i].assignment))
+            goto err;
+    if (has_seed) {
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "seed");
+        cJSON_AddNumberToObject(root, "seed", (double)seed_override);
+    }
+    if (validate_object(&ld, "", root) || fill_defaults(&ld, root) || build(&ld, cfg))
+        goto err;
+    return 0;
+err:
+    config_free(cfg);
+    return -1;
+}
+
+void config_free(sim_config_t *cfg)
+{
+    dist_free(&cfg->service);
+    cJSON_Delete(cfg->json);
+    free(cfg->path);
+    memset(cfg, 0, sizeof *cfg);
+}

@@ -1,0 +1,48 @@
+/* sim/config_int.h: the config schema, shared by config.c (validation) and
+ * config_schema.c (the table and the printed reference).  Private to sim/. */
+#ifndef PARASIM_SIM_CONFIG_INT_H
+#define PARASIM_SIM_CONFIG_INT_H
+
+#include <stddef.h>
+
+typedef enum cfg_type {
+    CFG_OBJECT,   /* a group of keys */
+    CFG_INT,      /* integral JSON number in [min, max] */
+    CFG_NUMBER,   /* JSON number in [min, max] (min exclusive if min_open) */
+    CFG_STRING,
+    CFG_ENUM,     /* one of `choices` ("a|b|c") */
+    CFG_PROFILE,  /* a cost profile name (choices come from model/cost) */
+    CFG_COSTS,    /* object: cost name -> ns */
+    CFG_DIST,     /* object: a time distribution, see dist_params */
+} cfg_type_t;
+
+typedef struct cfg_key {
+    const char *path;    /* dotted JSON path */
+    cfg_type_t type;
+    const char *def;     /* default as JSON text, NULL = none */
+    double min, max;
+    int min_open;        /* min is exclusive */
+    const char *choices; /* CFG_ENUM */
+    const char *help;
+} cfg_key_t;
+
+/* A parameter of a CFG_DIST object; `kinds` is a bitmask of dist_kind_t
+ * the parameter belongs to (the "dist" key itself belongs to all). */
+typedef struct cfg_dist_param {
+    const char *name;
+    unsigned kinds;
+    double min, max;
+    int min_open;
+    const char *help;
+} cfg_dist_param_t;
+
+extern const cfg_key_t cfg_keys[];
+extern const size_t cfg_nkeys;
+extern const cfg_dist_param_t cfg_dist_params[];
+extern const size_t cfg_ndist_params;
+/* The dist kinds a time distribution may use, "a|b|c". */
+extern const char cfg_time_dists[];
+
+const cfg_key_t *cfg_key_find(const char *path);
+
+#endif

@@ -1,0 +1,46 @@
+/* sim/cpu: core accounts (see cpu.h). */
+#include "sim/cpu.h"
+
+#include <string.h>
+
+static const char *const mode_names[CPU_MODES] = {
+    [CPU_USER] = "user",
+    [CPU_KERNEL] = "kernel",
+    [CPU_IRQ] = "irq",
+    [CPU_POLL] = "poll",
+    [CPU_IDLE] = "idle",
+};
+
+void cpu_init(cpu_t *c, unsigned id)
+{
+    memset(c, 0, sizeof *c);
+    c->id = id;
+}
+
+void cpu_snapshot(cpu_t *c, sim_time_t now)
+{
+    memcpy(c->base, c->acct, sizeof c->base);
+    c->base_time = now;
+}
+
+void cpu_utilisation(const cpu_t *c, sim_time_t end, double out[CPU_MODES])
+{
+    double busy = 0;
+    for (int m = 0; m < CPU_MODES; m++)
+        out[m] = 0;
+    if (end <= c->base_time)
+        return;
+    double window = (double)(end - c->base_time);
+    for (int m = 0; m < CPU_MODES; m++) {
+        if (m == CPU_IDLE)
+            continue;
+        out[m] = (double)(c->acct[m] - c->base[m]) / window;
+        busy += out[m];
+    }
+    out[CPU_IDLE] = busy < 1 ? 1 - busy : 0;
+}
+
+const char *cpu_mode_name(cpu_mode_t m)
+{
+    return (unsigned)m < CPU_MODES ? mode_names[m] : "?";
+}

@@ -1,0 +1,66 @@
+/* sim/load: the open-loop load generator of synthetic experiments.
+ *
+ * Clients at the far end of the wire send requests at the configured rate:
+ * Poisson (exponential inter-arrival times with mean 1/rate) or constant
+ * (evenly spaced).  Open loop: arrivals never wait for responses, so an
+ * overloaded system shows growing queues, as real clients would see.
+ * One arrival event is pending at a time; each one creates a request,
+ * draws its service demand from the workload, schedules the next arrival
+ * and hands the request to the kernel.  It stops after `requests` arrivals
+ * or when the next arrival would be at or after `duration_us`. */
+#include "sim/config.h"
+#include "sim/experiment.h"
+
+#include <math.h>
+
+/* Time of the next arrival.  Constant arrivals sit at exact multiples of
+ * the period (rounded to the ps once, so no drift accumulates). */
+static sim_time_t next_arrival(experiment_t *x, sim_time_t now)
+{
+    if (x->cfg->load_kind == LOAD_CONSTANT)
+        return (sim_time_t)llround((double)x->offered * x->interarrival_ps);
+    /* exponential: -ln(1 - U) * mean, U in [0, 1) */
+    double gap = -log1p(-rng_unit(&x->arrivals_rng)) * x->interarrival_ps;
+    return now + (sim_time_t)llround(gap);
+}
+
+static void schedule_next(experiment_t *x, sim_time_t now);
+
+static void on_arrival(sim_t *sim, void *arg, uint64_t data)
+{
+    (void)data;
+    experiment_t *x = arg;
+    sim_time_t now = sim_now(sim);
+    sim_request_t r = {
+        .id = x->offered++,
+        .arrival = now,
+        .demand = wl_synthetic_demand_ps(&x->workload),
+    };
+    if (r.id == x->cfg->warmup_requests) {
+        x->measure_from = now;
+        for (unsigned c = 0; c < x->ncores; c++)
+            cpu_snapshot(&x->cores[c], now);
+    }
+    schedule_next(x, now);
+    x->kernel->arrive(x->kernel_state, &r);
+}
+
+static void schedule_next(experiment_t *x, sim_time_t now)
+{
+    const sim_config_t *cfg = x->cfg;
+    if (cfg->requests && x->offered >= cfg->requests)
+        return;
+    sim_time_t t = next_arrival(x, now);
+    if (cfg->duration_ps && t >= cfg->duration_ps)
+        return;
+    sim_at(x->sim, t, on_arrival, x, 0);
+}
+
+void load_start(experiment_t *x)
+{
+    x->interarrival_ps = 1e12 / x->cfg->rate_rps;
+    rng_init(&x->arrivals_rng, x->cfg->seed, rng_stream_id("load.arrivals"));
+    /* a Poisson stream's first request also comes after a random gap, so
+     * the stream is stationary from t = 0 */
+    schedule_next(x, 0);
+}

@@ -1,0 +1,308 @@
+/* sim/main: the `parasim` command.
+ *
+ *   parasim run CONFIG.json [--set path=value ...] [--out DIR] [--seed N] [--quiet]
+ *   parasim predict CONFIG.json [--set path=value ...]
+ *   parasim config            print the config reference
+ *   parasim --help | --version
+ *
+ * Exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input (one line
+ * on stderr naming where and what). */
+#include "sim/config.h"
+#include "sim/experiment.h"
+#include "sim/predict.h"
+#include "sim/results.h"
+#include "sim/version.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+#define MAX_SETS 256
+#define MAX_SAFE_SEED 9007199254740991ull /* 2^53 - 1, exact in JSON */
+
+static const char usage_main[] =
+    "usage: parasim <command> [options]\n"
+    "\n"
+    "parasim simulates a parakernel host (cores, NICs, NVMe, IOMMU) and the\n"
+    "kernel that partitions it, and reports latency, throughput and costs.\n"
+    "\n"
+    "commands:\n"
+    "  run CONFIG.json       run an experiment, write DIR/results.json\n"
+    "  predict CONFIG.json   print queueing theory's prediction for a config\n"
+    "  config                print every config key with its default and meaning\n"
+    "\n"
+    "options:\n"
+    "  -h, --help            this help (parasim run --help for a command's)\n"
+    "  -V, --version         print the version\n"
+    "\n"
+    "exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input\n";
+
+static const char usage_run[] =
+    "usage: parasim run CONFIG.json [--set path=value ...] [--out DIR] [--seed N] [--quiet]\n"
+    "\n"
+    "Runs the experiment CONFIG.json describes and writes DIR/results.json.\n"
+    "\n"
+    "  --set path=value   override a config key, e.g. --set machine.cores=16 or\n"
+    "                     --set 'workload.service={\"dist\":\"constant\",\"mean_ns\":500}'\n"
+    "                     (value is JSON when it parses as JSON, else a string)\n"
+    "  --out DIR          where results go (default: out/<config name>)\n"
+    "  --seed N           override the config's seed (0 .. 2^53-1)\n"
+    "  --quiet            no progress and no summary\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "A progress line is shown on stderr when it is a terminal.\n";
+
+static const char usage_predict[] =
+    "usage: parasim predict CONFIG.json [--set path=value ...]\n"
+    "\n"
+    "Prints the analytical prediction (M/M/c, M/M/1 per core, M/D/1, M/G/1,\n"
+    "or an approximation) for a synthetic config, without simulating.\n";
+
+typedef struct opts {
+    const char *config;
+    const char *out;
+    config_override_t sets[MAX_SETS];
+    size_t nsets;
+    int has_seed;
+    uint64_t seed;
+    bool quiet;
+} opts_t;
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "parasim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see parasim %s%s--help)\n", cmd ? cmd : "", cmd ? " " : "");
+    return EXIT_USAGE;
+}
+
+static int parse_seed(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > MAX_SAFE_SEED)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Returns -1 when help was printed, 0 when ok, EXIT_USAGE on error. */
+static int parse_opts(const char *cmd, const char *usage, int argc, char **argv, opts_t *o,
+                      bool run_opts)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            return -1;
+        } else if (!strcmp(a, "--set")) {
+            if (!val)
+                return usage_error(cmd, "%s needs path=value", a);
+            if (o->nsets == MAX_SETS)
+                return usage_error(cmd, "more than %s --set options", "256");
+            o->sets[o->nsets++].assignment = val;
+            i++;
+        } else if (run_opts && !strcmp(a, "--out")) {
+            if (!val)
+                return usage_error(cmd, "%s needs a directory", a);
+            o->out = val;
+            i++;
+        } else if (run_opts && !strcmp(a, "--seed")) {
+            if (!val || parse_seed(val, &o->seed))
+                return usage_error(cmd, "--seed needs an integer in [0, 2^53-1], found '%s'",
+                                   val ? val : "nothing");
+            o->has_seed = 1;
+            i++;
+        } else if (run_opts && !strcmp(a, "--quiet")) {
+            o->quiet = true;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error(cmd, "unknown option '%s'", a);
+        } else if (o->config) {
+            return usage_error(cmd, "one config file only, found a second: '%s'", a);
+        } else {
+            o->config = a;
+        }
+    }
+    if (!o->config)
+        return usage_error(cmd, "missing %s", "CONFIG.json");
+    return 0;
+}
+
+static int load_config(const opts_t *o, sim_config_t *cfg)
+{
+    char err[CONFIG_ERR_MAX];
+    if (config_load(cfg, o->config, o->sets, o->nsets, o->has_seed, o->seed, err)) {
+        fprintf(stderr, "parasim: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* out/<config file name without directory and .json> */
+static void default_out(const char *config, char *buf, size_t n)
+{
+    const char *base = strrchr(config, '/');
+    base = base ? base + 1 : config;
+    size_t len = strlen(base);
+    if (len > 5 && !strcmp(base + len - 5, ".json"))
+        len -= 5;
+    snprintf(buf, n, "out/%.*s", (int)len, base);
+}
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct progress {
+    struct timespec start;
+    double last_print;
+    bool shown;
+} progress_t;
+
+static double elapsed(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* Wall-clock time is read only for the progress line and sim.wall_s; it
+ * never feeds back into the simulation. */
+static void show_progress(experiment_t *x, void *arg)
+{
+    progress_t *p = arg;
+    double wall = elapsed(&p->start);
+    if (wall - p->last_print < 0.2)
+        return;
+    p->last_print = wall;
+    p->shown = true;
+    double f = exp_progress(x);
+    double evs = (double)sim_events_run(x->sim) / wall;
+    double eta = f > 0 ? wall * (1 - f) / f : 0;
+    char bar[31];
+    int fill = (int)(f * 30);
+    for (int i = 0; i < 30; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[30] = '\0';
+    fprintf(stderr, "\r[%s] %5.1f%%  %.3f ms simulated  %.1f M events/s  ETA %.0f s   ", bar,
+            100 * f, (double)sim_now(x->sim) / 1e9, evs / 1e6, eta);
+    fflush(stderr);
+}
+
+/* ------------------------------------------------------------ commands */
+
+static int cmd_run(int argc, char **argv)
+{
+    opts_t o;
+    int rc = parse_opts("run", usage_run, argc, argv, &o, true);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    sim_config_t cfg;
+    if ((rc = load_config(&o, &cfg)))
+        return rc;
+    char out[4096], err[512];
+    if (o.out)
+        snprintf(out, sizeof out, "%s", o.out);
+    else
+        default_out(o.config, out, sizeof out);
+    prediction_t pred;
+    predict(&cfg, &pred);
+    if (!pred.available && pred.rho >= 1 && !o.quiet)
+        fprintf(stderr, "parasim: warning: offered utilisation %.3f >= 1: queues will grow "
+                        "for the whole run\n", pred.rho);
+    experiment_t x;
+    if (exp_create(&x, &cfg, err, sizeof err)) {
+        fprintf(stderr, "parasim: %s\n", err);
+        config_free(&cfg);
+        return 1;
+    }
+    progress_t prog = {.last_print = 0};
+    clock_gettime(CLOCK_MONOTONIC, &prog.start);
+    bool tty = !o.quiet && isatty(STDERR_FILENO);
+    exp_run(&x, tty ? show_progress : NULL, &prog);
+    double wall = elapsed(&prog.start);
+    if (prog.shown)
+        fprintf(stderr, "\r%*s\r", 100, "");
+    cJSON *res = results_build(&x, &pred, wall);
+    rc = results_write(res, out, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "parasim: %s\n", err);
+    else if (!o.quiet)
+        results_summary(stdout, res, out);
+    cJSON_Delete(res);
+    exp_destroy(&x);
+    config_free(&cfg);
+    return rc ? EXIT_USAGE : 0;
+}
+
+static int cmd_predict(int argc, char **argv)
+{
+    opts_t o;
+    int rc = parse_opts("predict", usage_predict, argc, argv, &o, false);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    sim_config_t cfg;
+    if ((rc = load_config(&o, &cfg)))
+        return rc;
+    prediction_t p;
+    predict(&cfg, &p);
+    printf("config     %s\n", o.config);
+    printf("rho        %.6f (per-core utilisation)\n", p.rho);
+    if (!p.available) {
+        printf("model      none: %s\n", p.reason);
+    } else {
+        printf("model      %s%s\n", p.model, p.exact ? "" : " (approximation)");
+        printf("mean       %.3f ns\n", p.mean_ns);
+        if (p.has_quantiles) {
+            printf("p50        %.3f ns\np90        %.3f ns\np99        %.3f ns\n", p.p50_ns,
+                   p.p90_ns, p.p99_ns);
+            printf("p999       %.3f ns\np9999      %.3f ns\n", p.p999_ns, p.p9999_ns);
+        }
+    }
+    config_free(&cfg);
+    return 0;
+}
+
+static int cmd_config(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 0 && strcmp(argv[0], "--help") && strcmp(argv[0], "-h"))
+        return usage_error("config", "takes no arguments, found '%s'", argv[0]);
+    config_print_reference(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"run", cmd_run}, {"predict", cmd_predict}, {"config", cmd_config}};
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+        printf("parasim %s (results format %d, config format %d)\n", PARASIM_VERSION,
+               RESULTS_FORMAT, CONFIG_FORMAT);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].fn(argc - 2, argv + 2);
+    return usage_error(NULL, "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,21 @@
+/* sim/results: what a run reports.  results.json (stable field names, read
+ * by scripts and by our own tests; see README "Results") and a one-screen
+ * human summary.  The file is written to DIR/results.json.tmp and renamed,
+ * so an existing results.json is never left half-written.  Everything in it
+ * is a function of config and seed except sim.wall_s and sim.events_per_s. */
+#ifndef PARASIM_SIM_RESULTS_H
+#define PARASIM_SIM_RESULTS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct experiment;
+struct prediction;
+struct cJSON;
+
+struct cJSON *results_build(const struct experiment *x, const struct prediction *p, double wall_s);
+/* mkdir -p dir, write dir/results.json; -1 with a message in err. */
+int results_write(const struct cJSON *results, const char *dir, char *err, size_t errlen);
+void results_summary(FILE *f, const struct cJSON *results, const char *written_to);
+
+#endif

@@ -1,0 +1,16 @@
+/* workloads/synthetic: service demands for synthetic requests (see .h). */
+#include "workloads/synthetic.h"
+
+#include <math.h>
+
+void wl_synthetic_init(wl_synthetic_t *w, const dist_t *service, uint64_t seed)
+{
+    w->service = service;
+    rng_init(&w->rng, seed, rng_stream_id("workload.synthetic"));
+}
+
+uint64_t wl_synthetic_demand_ps(wl_synthetic_t *w)
+{
+    double ns = dist_sample(w->service, &w->rng);
+    return ns > 0 ? (uint64_t)llround(ns * 1000.0) : 0;
+}
