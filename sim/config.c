@@ -124,8 +124,8 @@ static const char *last_component(const char *path)
     return dot ? dot + 1 : path;
 }
 
-/* Closest candidate to `name`: a sibling within a few edits, else a key of
- * the same name elsewhere in the tree.  `cands` is NULL-terminated. */
+/* Closest candidate to `name` within a few edits, or NULL.  `cands` is
+ * NULL-terminated. */
 static const char *closest(const char *name, const char *const *cands)
 {
     const char *best = NULL;
@@ -231,7 +231,15 @@ static int apply_set(loader_t *ld, cJSON *root, const char *assignment)
     }
     cJSON *obj = root;
     for (char *p = path;;) {
-        char *dot = strchr(p, '.');
+        /* below an object of free names (cost names hold dots), the rest
+         * of the path is one key; path[0..p-1] is the parent's path */
+        const cfg_key_t *parent = NULL;
+        if (p > path) {
+            p[-1] = '\0';
+            parent = cfg_key_find(path);
+            p[-1] = '.';
+        }
+        char *dot = parent && parent->type == CFG_COSTS ? NULL : strchr(p, '.');
         if (dot)
             *dot = '\0';
         if (!*p) {
@@ -255,6 +263,7 @@ static int apply_set(loader_t *ld, cJSON *root, const char *assignment)
             return -1;
         }
         obj = sub;
+        *dot = '.';
         p = dot + 1;
     }
 }
@@ -412,9 +421,8 @@ static int unknown_key(loader_t *ld, const char *prefix, const char *path, const
             elsewhere = kp;
     }
     siblings[n] = NULL;
-    const char *s = closest(name, siblings);
-    if (!s)
-        s = elsewhere;
+    /* a key of exactly this name elsewhere is the likeliest intent */
+    const char *s = elsewhere ? elsewhere : closest(name, siblings);
     if (s)
         return fail(ld, path, "unknown key; did you mean \"%s\"?", s);
     return fail(ld, path, "unknown key (known keys: parasim config)");
