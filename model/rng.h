@@ -55,6 +55,13 @@ static inline double rng_unit(rng_t *r)
     return (double)(rng_next(r) >> 11) * 0x1.0p-53;
 }
 
+/* Uniform double in (0, 1]: safe to take the log of (-log(U) is an
+ * exponential variate without the slower log1p). */
+static inline double rng_unit_pos(rng_t *r)
+{
+    return (double)((rng_next(r) >> 11) + 1) * 0x1.0p-53;
+}
+
 /* Uniform integer in [0, n), unbiased (Lemire's multiply-and-reject).
  * n must be > 0 (n == 0 returns 0 without drawing). */
 uint64_t rng_below(rng_t *r, uint64_t n);

@@ -17,11 +17,13 @@
  * the period (rounded to the ps once, so no drift accumulates). */
 static sim_time_t next_arrival(experiment_t *x, sim_time_t now)
 {
+    /* (x + 0.5) truncated rounds non-negative x to nearest, much faster
+     * than llround() on this path */
     if (x->cfg->load_kind == LOAD_CONSTANT)
-        return (sim_time_t)llround((double)x->offered * x->interarrival_ps);
-    /* exponential: -ln(1 - U) * mean, U in [0, 1) */
-    double gap = -log1p(-rng_unit(&x->arrivals_rng)) * x->interarrival_ps;
-    return now + (sim_time_t)llround(gap);
+        return (sim_time_t)((double)x->offered * x->interarrival_ps + 0.5);
+    /* exponential: -ln(U) * mean, U in (0, 1] */
+    double gap = -log(rng_unit_pos(&x->arrivals_rng)) * x->interarrival_ps;
+    return now + (sim_time_t)(gap + 0.5);
 }
 
 static void schedule_next(experiment_t *x, sim_time_t now);

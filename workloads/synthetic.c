@@ -1,7 +1,6 @@
 /* workloads/synthetic: service demands for synthetic requests (see .h). */
 #include "workloads/synthetic.h"
 
-#include <math.h>
 
 void wl_synthetic_init(wl_synthetic_t *w, const dist_t *service, uint64_t seed)
 {
@@ -12,5 +11,5 @@ void wl_synthetic_init(wl_synthetic_t *w, const dist_t *service, uint64_t seed)
 uint64_t wl_synthetic_demand_ps(wl_synthetic_t *w)
 {
     double ns = dist_sample(w->service, &w->rng);
-    return ns > 0 ? (uint64_t)llround(ns * 1000.0) : 0;
+    return ns > 0 ? (uint64_t)(ns * 1000.0 + 0.5) : 0;
 }
