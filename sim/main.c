@@ -194,8 +194,9 @@ static void show_progress(experiment_t *x, void *arg)
     for (int i = 0; i < 30; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[30] = '\0';
-    fprintf(stderr, "\r[%s] %5.1f%%  %.3f ms simulated  %.1f M events/s  ETA %.0f s   ", bar,
-            100 * f, (double)sim_now(x->sim) / 1e9, evs / 1e6, eta);
+    double sim_ms = (double)sim_now(x->sim) / 1e9;
+    fprintf(stderr, "\r[%s] %5.1f%%  %.3f ms simulated (%.3g ms/s)  %.1f M events/s  ETA %.0f s ",
+            bar, 100 * f, sim_ms, sim_ms / wall, evs / 1e6, eta);
     fflush(stderr);
 }
 
