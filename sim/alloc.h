@@ -7,7 +7,10 @@
 
 #include <stddef.h>
 
-void *sim_xrealloc(void *p, size_t n);
+/* realloc of n elements of `size` bytes, overflow-checked. */
+void *sim_xreallocarray(void *p, size_t n, size_t size);
 void *sim_xcalloc(size_t count, size_t size);
+/* Print the message and exit(1). */
+_Noreturn void sim_out_of_memory(size_t bytes);
 
 #endif

@@ -8,11 +8,14 @@
  * complete config or an error. */
 #include "sim/config.h"
 #include "sim/config_int.h"
+#include "sim/json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +84,7 @@ static const char *describe(const cJSON *v, char *buf, size_t n)
         snprintf(buf, n, "the string \"%.40s%s\"", v->valuestring,
                  strlen(v->valuestring) > 40 ? "..." : "");
     else if (cJSON_IsNumber(v))
-        snprintf(buf, n, "the number %.17g", v->valuedouble);
+        snprintf(buf, n, "the number %.16g", v->valuedouble);
     else if (cJSON_IsBool(v))
         snprintf(buf, n, "%s", cJSON_IsTrue(v) ? "true" : "false");
     else if (cJSON_IsNull(v))
@@ -97,7 +100,7 @@ static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63)
-        return 64;
+        return SIZE_MAX; /* too long to be a typo of a schema key */
     size_t row[64];
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
@@ -151,11 +154,12 @@ static char *read_file(loader_t *ld, const char *path, size_t *len)
     }
     char *buf = malloc(CONFIG_MAX_BYTES + 1);
     size_t n = buf ? fread(buf, 1, CONFIG_MAX_BYTES + 1, f) : 0;
-    int bad = !buf || ferror(f);
+    int bad = !buf || ferror(f), saved = buf ? errno : ENOMEM;
     fclose(f);
     if (bad || n > CONFIG_MAX_BYTES) {
-        snprintf(ld->err, CONFIG_ERR_MAX, "%s: %s", path,
-                 bad ? "cannot read config" : "config larger than 16 MiB");
+        snprintf(ld->err, CONFIG_ERR_MAX, "%s: %s%s", path,
+                 bad ? "cannot read config: " : "config larger than 16 MiB",
+                 bad ? strerror(saved) : "");
         free(buf);
         return NULL;
     }
@@ -169,29 +173,94 @@ static char *read_file(loader_t *ld, const char *path, size_t *len)
     return buf;
 }
 
+/* Line and column (1-based) of position `at` in text. */
+static void line_col(const char *text, const char *at, unsigned *line, unsigned *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < at; p++) {
+        if (*p == '\n') {
+            ++*line;
+            *col = 1;
+        } else {
+            ++*col;
+        }
+    }
+}
+
+/* A \u0000 escape would end a cJSON string early and silently change a
+ * key or value ("seed\u0000x" read as "seed"): find one, if any.  An
+ * escape is real when an odd number of backslashes precedes the 'u'. */
+static const char *find_nul_escape(const char *text)
+{
+    for (const char *p = strstr(text, "u0000"); p; p = strstr(p + 1, "u0000")) {
+        size_t bs = 0;
+        while (p - bs > text && p[-1 - (ptrdiff_t)bs] == '\\')
+            bs++;
+        if (bs % 2)
+            return p - 1;
+    }
+    return NULL;
+}
+
+/* The comma of a ",}" or ",]" outside strings, or NULL: the commonest
+ * hand-editing mistake, which cJSON reports only vaguely. */
+static const char *find_trailing_comma(const char *text)
+{
+    const char *comma = NULL;
+    bool in_string = false;
+    for (const char *p = text; *p; p++) {
+        if (in_string) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_string = false;
+        } else if (*p == '"') {
+            in_string = true;
+            comma = NULL;
+        } else if (*p == ',') {
+            comma = p;
+        } else if ((*p == '}' || *p == ']') && comma) {
+            return comma;
+        } else if (!strchr(" \t\r\n", *p)) {
+            comma = NULL;
+        }
+    }
+    return NULL;
+}
+
 static cJSON *parse_json(loader_t *ld, const char *text, size_t len)
 {
+    unsigned line, col;
+    const char *nul = find_nul_escape(text);
+    if (nul) {
+        line_col(text, nul, &line, &col);
+        snprintf(ld->err, CONFIG_ERR_MAX, "%s:%u:%u: \\u0000 (NUL) is not allowed in a config",
+                 ld->file, line, col);
+        return NULL;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (root)
         return root;
+    const char *comma = find_trailing_comma(text);
+    if (comma) {
+        line_col(text, comma, &line, &col);
+        snprintf(ld->err, CONFIG_ERR_MAX, "%s:%u:%u: malformed JSON: trailing comma", ld->file,
+                 line, col);
+        return NULL;
+    }
     if (!end || end < text || end > text + len)
         end = text + len;
-    unsigned line = 1, col = 1;
-    for (const char *p = text; p < end; p++) {
-        if (*p == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
+    while (end < text + len && strchr(" \t\r\n", *end)) /* point at the next token */
+        end++;
+    line_col(text, end, &line, &col);
     char near[24];
     size_t k = 0;
-    for (const char *p = end; *p && *p != '\n' && k < sizeof near - 1; p++)
+    for (const char *p = end; *p && *p != '\n' && *p != '\r' && k < sizeof near - 1; p++)
         near[k++] = *p;
     near[k] = '\0';
-    if (end == text + len || k == 0)
+    if (end == text + len)
         snprintf(ld->err, CONFIG_ERR_MAX, "%s:%u:%u: malformed JSON: unexpected end of input",
                  ld->file, line, col);
     else
@@ -222,7 +291,8 @@ static int apply_set(loader_t *ld, cJSON *root, const char *assignment)
     }
     memcpy(path, assignment, plen);
     path[plen] = '\0';
-    cJSON *value = cJSON_Parse(eq + 1);
+    /* all of VALUE must be JSON ("16cores" is a string, not 16) */
+    cJSON *value = cJSON_ParseWithOpts(eq + 1, NULL, 1);
     if (!value)
         value = cJSON_CreateString(eq + 1);
     if (!value) {
@@ -275,9 +345,9 @@ static int check_number(loader_t *ld, const char *path, const cJSON *v, int inte
 {
     char what[96], found[96];
     if (integral)
-        snprintf(what, sizeof what, "an integer in [%.17g, %.17g]", min, max);
+        snprintf(what, sizeof what, "an integer in [%.16g, %.16g]", min, max);
     else
-        snprintf(what, sizeof what, "a number in %c%.17g, %.17g]", min_open ? '(' : '[', min, max);
+        snprintf(what, sizeof what, "a number in %c%.16g, %.16g]", min_open ? '(' : '[', min, max);
     if (!cJSON_IsNumber(v))
         return fail(ld, path, "expected %s, found %s", what, describe(v, found, sizeof found));
     double x = v->valuedouble;
@@ -309,15 +379,14 @@ static int check_choice(loader_t *ld, const char *path, const cJSON *v, const ch
     return 0;
 }
 
-static int check_no_duplicates(loader_t *ld, const char *path, const cJSON *obj)
+/* Is m's key used by an earlier member of obj?  Called once m's key is
+ * known to the schema, so the scan is bounded by the schema's size, not
+ * the object's (a file of a million "seed" keys fails on the second). */
+static int duplicate(loader_t *ld, const char *path, const cJSON *obj, const cJSON *m)
 {
-    for (const cJSON *a = obj->child; a; a = a->next)
-        for (const cJSON *b = a->next; b; b = b->next)
-            if (strcmp(a->string, b->string) == 0) {
-                char p[PATH_MAX_LEN];
-                join(p, path, a->string);
-                return fail(ld, p, "duplicate key");
-            }
+    for (const cJSON *a = obj->child; a != m; a = a->next)
+        if (strcmp(a->string, m->string) == 0)
+            return fail(ld, path, "duplicate key");
     return 0;
 }
 
@@ -336,8 +405,6 @@ static int validate_dist(loader_t *ld, const char *path, const cJSON *obj)
         return fail(ld, path, "expected a distribution object such as "
                     "{\"dist\": \"exponential\", \"mean_ns\": 1000}, found %s",
                     describe(obj, found, sizeof found));
-    if (check_no_duplicates(ld, path, obj))
-        return -1;
     join(p, path, "dist");
     const cJSON *d = child(obj, "dist");
     if (!d)
@@ -360,6 +427,8 @@ static int validate_dist(loader_t *ld, const char *path, const cJSON *obj)
             return fail(ld, p, "not a parameter of dist \"%s\" (it takes: %s)", d->valuestring,
                         takes);
         }
+        if (duplicate(ld, p, obj, m))
+            return -1;
         if (param == &cfg_dist_params[0])
             continue;
         if (strcmp(param->name, "file") == 0) {
@@ -385,8 +454,6 @@ static int validate_costs(loader_t *ld, const char *path, const cJSON *obj)
     if (!cJSON_IsObject(obj))
         return fail(ld, path, "expected an object of cost name -> ns, found %s",
                     describe(obj, found, sizeof found));
-    if (check_no_duplicates(ld, path, obj))
-        return -1;
     const char *names[COST_COUNT + 1];
     for (int i = 0; i < COST_COUNT; i++)
         names[i] = cost_desc[i].name;
@@ -398,6 +465,8 @@ static int validate_costs(loader_t *ld, const char *path, const cJSON *obj)
             return fail(ld, p, "unknown cost name%s%s%s (list: parasim config)",
                         s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "");
         }
+        if (duplicate(ld, p, obj, m))
+            return -1;
         if (check_number(ld, p, m, 0, 0, 1e12, 0))
             return -1;
     }
@@ -440,10 +509,6 @@ static int validate_value(loader_t *ld, const cfg_key_t *k, const char *path, co
         return check_number(ld, path, v, 1, k->min, k->max, k->min_open);
     case CFG_NUMBER:
         return check_number(ld, path, v, 0, k->min, k->max, k->min_open);
-    case CFG_STRING:
-        if (!cJSON_IsString(v))
-            return fail(ld, path, "expected a string, found %s", describe(v, found, sizeof found));
-        return 0;
     case CFG_ENUM:
         return check_choice(ld, path, v, k->choices);
     case CFG_PROFILE: {
@@ -463,15 +528,13 @@ static int validate_value(loader_t *ld, const cfg_key_t *k, const char *path, co
 
 static int validate_object(loader_t *ld, const char *prefix, const cJSON *obj)
 {
-    if (check_no_duplicates(ld, prefix, obj))
-        return -1;
     for (const cJSON *m = obj->child; m; m = m->next) {
         char path[PATH_MAX_LEN];
         join(path, prefix, m->string);
         const cfg_key_t *k = cfg_key_find(path);
         if (!k)
             return unknown_key(ld, prefix, path, m->string);
-        if (validate_value(ld, k, path, m))
+        if (duplicate(ld, path, obj, m) || validate_value(ld, k, path, m))
             return -1;
     }
     return 0;
@@ -479,24 +542,20 @@ static int validate_object(loader_t *ld, const char *prefix, const cJSON *obj)
 
 /* ---------------------------------------------------------- defaults */
 
-/* The object that holds `path`'s last component (parents exist: the
- * schema lists them first and they default to {}). */
+static cJSON *get(cJSON *root, const char *path)
+{
+    return sim_json_at(root, path);
+}
+
+/* The object that holds `path`'s last component, or NULL. */
 static cJSON *parent_of(cJSON *root, const char *path)
 {
     char buf[PATH_MAX_LEN];
-    snprintf(buf, sizeof buf, "%s", path);
-    cJSON *obj = root;
-    char *save = NULL;
-    char *tok = strtok_r(buf, ".", &save);
-    for (char *next; tok && (next = strtok_r(NULL, ".", &save)); tok = next)
-        obj = child(obj, tok);
-    return obj;
-}
-
-static cJSON *get(cJSON *root, const char *path)
-{
-    cJSON *parent = parent_of(root, path);
-    return parent ? child(parent, last_component(path)) : NULL;
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return root;
+    snprintf(buf, sizeof buf, "%.*s", (int)(dot - path), path);
+    return get(root, buf);
 }
 
 static int fill_defaults(loader_t *ld, cJSON *root)
@@ -561,6 +620,10 @@ static int build_dist(loader_t *ld, const char *path, cJSON *obj, dist_t *d)
             snprintf(full, sizeof full, "%s", file);
         if (dist_empirical_load(d, full, derr, sizeof derr))
             return fail(ld, path, "%s", derr);
+        for (size_t i = 0; i < d->n; i++)
+            if (!(d->values[i] >= 0 && d->values[i] <= 1e12))
+                return fail(ld, path, "%s: a time must be in [0, 1e12] ns, found %g", full,
+                            d->values[i]);
         break;
     }
     default: return fail(ld, path, "dist \"%s\" is not a time distribution", kind);
@@ -568,6 +631,26 @@ static int build_dist(loader_t *ld, const char *path, cJSON *obj, dist_t *d)
 #undef P
     if (rc)
         return fail(ld, path, "invalid parameters for dist \"%s\"", kind);
+    return 0;
+}
+
+/* Every event time must stay far below 2^64 ps (1.8e7 s), random gaps
+ * included: a run may span at most SIM_HORIZON_PS of simulated time, by
+ * its arrivals and by the work it offers per core. */
+#define SIM_HORIZON_PS 1e17 /* 1e5 s, 27.8 hours */
+
+static int check_horizon(loader_t *ld, const sim_config_t *cfg)
+{
+    double n = cfg->requests ? (double)cfg->requests
+                             : (double)cfg->duration_ps / 1e12 * cfg->rate_rps;
+    double span = cfg->requests ? n / cfg->rate_rps * 1e12 : (double)cfg->duration_ps;
+    double work = n * dist_mean(&cfg->service) * 1e3 / cfg->cores;
+    if (span > SIM_HORIZON_PS)
+        return fail(ld, "load.rate_rps", "%.3g requests at %g req/s span %.3g s of simulated "
+                    "time; the limit is 1e5 s", n, cfg->rate_rps, span / 1e12);
+    if (work > SIM_HORIZON_PS)
+        return fail(ld, "workload.service", "the requests offer %.3g s of work per core; the "
+                    "simulated-time limit is 1e5 s", work / 1e12);
     return 0;
 }
 
@@ -597,7 +680,7 @@ static int build(loader_t *ld, sim_config_t *cfg)
         return fail(ld, "costs.profile", "unknown profile");
     for (cJSON *m = get(root, "costs.override")->child; m; m = m->next)
         cost_set_ns(&cfg->costs, (cost_id_t)cost_lookup(m->string), m->valuedouble);
-    return 0;
+    return check_horizon(ld, cfg);
 }
 
 int config_load(sim_config_t *cfg, const char *path, const config_override_t *sets, size_t nsets,

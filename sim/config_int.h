@@ -9,7 +9,6 @@ typedef enum cfg_type {
     CFG_OBJECT,   /* a group of keys */
     CFG_INT,      /* integral JSON number in [min, max] */
     CFG_NUMBER,   /* JSON number in [min, max] (min exclusive if min_open) */
-    CFG_STRING,
     CFG_ENUM,     /* one of `choices` ("a|b|c") */
     CFG_PROFILE,  /* a cost profile name (choices come from model/cost) */
     CFG_COSTS,    /* object: cost name -> ns */

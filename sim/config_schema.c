@@ -16,7 +16,7 @@ const cfg_key_t cfg_keys[] = {
      "experiment seed; every random stream derives from (seed, component)"},
     {"requests", CFG_INT, NULL, 1, 1e10, 0, NULL,
      "requests the load generator offers (default 1000000; or give duration_us)"},
-    {"duration_us", CFG_NUMBER, NULL, 0, 1e9, 1, NULL,
+    {"duration_us", CFG_NUMBER, NULL, 1e-6, 1e11, 0, NULL,
      "offer requests for this long instead of a count, then drain"},
     {"warmup_requests", CFG_INT, NULL, 0, 1e10, 0, NULL,
      "first requests left out of latency and utilisation (default: 10% of requests)"},
@@ -79,7 +79,6 @@ static const char *type_name(const cfg_key_t *k)
     case CFG_OBJECT: return "object";
     case CFG_INT: return "integer";
     case CFG_NUMBER: return "number";
-    case CFG_STRING: return "string";
     case CFG_ENUM: return k->choices;
     case CFG_PROFILE: return "default|zero";
     case CFG_COSTS: return "object";

@@ -17,24 +17,32 @@ void cpu_init(cpu_t *c, unsigned id)
     c->id = id;
 }
 
-void cpu_snapshot(cpu_t *c, sim_time_t now)
+void cpu_window_open(cpu_t *c, sim_time_t now)
 {
-    memcpy(c->base, c->acct, sizeof c->base);
-    c->base_time = now;
+    memcpy(c->win_acct[0], c->acct, sizeof c->acct);
+    c->win_time[0] = now;
+    c->win_closed = false;
 }
 
-void cpu_utilisation(const cpu_t *c, sim_time_t end, double out[CPU_MODES])
+void cpu_window_close(cpu_t *c, sim_time_t now)
+{
+    memcpy(c->win_acct[1], c->acct, sizeof c->acct);
+    c->win_time[1] = now;
+    c->win_closed = true;
+}
+
+void cpu_utilisation(const cpu_t *c, double out[CPU_MODES])
 {
     double busy = 0;
     for (int m = 0; m < CPU_MODES; m++)
         out[m] = 0;
-    if (end <= c->base_time)
+    if (!c->win_closed || c->win_time[1] <= c->win_time[0])
         return;
-    double window = (double)(end - c->base_time);
+    double window = (double)(c->win_time[1] - c->win_time[0]);
     for (int m = 0; m < CPU_MODES; m++) {
         if (m == CPU_IDLE)
             continue;
-        out[m] = (double)(c->acct[m] - c->base[m]) / window;
+        out[m] = (double)(c->win_acct[1][m] - c->win_acct[0][m]) / window;
         busy += out[m];
     }
     out[CPU_IDLE] = busy < 1 ? 1 - busy : 0;

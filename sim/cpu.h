@@ -5,14 +5,17 @@
  * advances the core's clock and adds the time to the account of a mode.
  * A charge starts when the core is free (its clock) or now, whichever is
  * later, so back-to-back charges serialise on the core.  Time never charged
- * is idle.  Utilisation is reported per mode over a window, relative to a
- * snapshot of the account taken at the window's start (cpu_snapshot()), so
- * warm-up can be left out.
+ * is idle.  Utilisation is reported per mode over a measurement window
+ * [open, close]: the accounts are copied when it opens and when it closes,
+ * so warm-up and the final drain can be left out.
  *
- * Known limit: a charge is booked whole at the moment it is made, even when
- * it extends past the end of a reporting window. */
+ * Known limit: a charge is booked whole at the moment it is made, so one
+ * that straddles an edge of the window counts entirely on the side where it
+ * was made (an error of at most one charge per core per edge). */
 #ifndef PARASIM_SIM_CPU_H
 #define PARASIM_SIM_CPU_H
+
+#include <stdbool.h>
 
 #include "sim/engine.h"
 
@@ -29,8 +32,9 @@ typedef struct cpu {
     unsigned id;
     sim_time_t clock;            /* ps: the core is busy until then */
     sim_time_t acct[CPU_MODES];  /* ps charged per mode since boot */
-    sim_time_t base[CPU_MODES];  /* ps: account at the last snapshot */
-    sim_time_t base_time;        /* ps: when the snapshot was taken */
+    sim_time_t win_acct[2][CPU_MODES]; /* acct when the window opened, closed */
+    sim_time_t win_time[2];      /* ps: when the window opened, closed */
+    bool win_closed;
 } cpu_t;
 
 void cpu_init(cpu_t *c, unsigned id);
@@ -45,12 +49,14 @@ static inline sim_time_t cpu_charge(cpu_t *c, sim_time_t now, sim_time_t ps, cpu
     return c->clock;
 }
 
-/* Start a reporting window at `now`. */
-void cpu_snapshot(cpu_t *c, sim_time_t now);
+/* Open (again) or close the measurement window at `now`. */
+void cpu_window_open(cpu_t *c, sim_time_t now);
+void cpu_window_close(cpu_t *c, sim_time_t now);
 
-/* Fraction of [snapshot, end] spent in each mode; idle is what the other
- * modes leave (never below 0).  All zero for an empty window. */
-void cpu_utilisation(const cpu_t *c, sim_time_t end, double out[CPU_MODES]);
+/* Fraction of the closed window spent in each mode; idle is what the other
+ * modes leave (never below 0).  All zero when the window never closed or
+ * is empty. */
+void cpu_utilisation(const cpu_t *c, double out[CPU_MODES]);
 
 const char *cpu_mode_name(cpu_mode_t m); /* "user", "kernel", "irq", "poll", "idle" */
 

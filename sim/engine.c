@@ -42,19 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/alloc.h"
 #include "sim/evq_int.h"
-
-static void *xrealloc(void *p, size_t n, size_t size)
-{
-    if (n > SIZE_MAX / size)
-        goto oom;
-    p = realloc(p, n * size);
-    if (p)
-        return p;
-oom:
-    fputs("parasim: out of memory\n", stderr);
-    exit(1);
-}
 
 sim_t *sim_create(void)
 {
@@ -150,10 +139,8 @@ static void renumber(sim_t *sim)
 static void grow_heap(sim_t *sim)
 {
     evq_ent_t *h = sim->cap <= SIZE_MAX / 2 ? evq_alloc(sim->cap * 2) : NULL;
-    if (!h) {
-        fputs("parasim: out of memory\n", stderr);
-        exit(1);
-    }
+    if (!h)
+        sim_out_of_memory(sim->cap * 2 * sizeof *h);
     memcpy(h, sim->heap, sim->n * sizeof *h);
     evq_free(sim->heap);
     sim->heap = h;
@@ -179,7 +166,7 @@ static uint32_t slot_alloc(sim_t *sim)
     }
     if (sim->nslots == sim->slot_cap) {
         uint32_t cap = sim->slot_cap * 2 > EVQ_SLOT_MAX ? EVQ_SLOT_MAX : sim->slot_cap * 2;
-        sim->slots = xrealloc(sim->slots, cap, sizeof *sim->slots);
+        sim->slots = sim_xreallocarray(sim->slots, cap, sizeof *sim->slots);
         sim->slot_cap = cap;
     }
     sim->slots[sim->nslots].meta = 0;

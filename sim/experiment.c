@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The kernels a config may name (kernel.kind). */
+/* The kernels a config may name (kernel.kind) and the applications
+ * (workload.app); the schema lists the same names. */
 static const sim_kernel_ops_t *const kernels[] = {&kernel_ideal_ops};
+static const char *const apps[] = {"synthetic"};
 
 static const char *const drop_names[DROP_CAUSES] = {
     [DROP_QUEUE_FULL] = "queue_full",
@@ -29,6 +31,13 @@ int exp_create(experiment_t *x, const sim_config_t *cfg, char *err, size_t errle
             x->kernel = kernels[i];
     if (!x->kernel) {
         snprintf(err, errlen, "kernel.kind \"%s\" is not built in", cfg->kernel_kind);
+        return -1;
+    }
+    bool app_known = false;
+    for (size_t i = 0; i < sizeof apps / sizeof apps[0]; i++)
+        app_known |= strcmp(apps[i], cfg->app) == 0;
+    if (!app_known) {
+        snprintf(err, errlen, "workload.app \"%s\" is not built in", cfg->app);
         return -1;
     }
     x->sim = sim_create();
@@ -83,15 +92,35 @@ double exp_progress(const experiment_t *x)
     return f < 0 ? 0 : f > 1 ? 1 : f;
 }
 
-void exp_complete(experiment_t *x, const sim_request_t *r, unsigned core)
+void exp_window_open(experiment_t *x)
 {
     sim_time_t now = sim_now(x->sim);
+    x->window_open = true;
+    x->window_from = now;
+    x->completed_at_open = x->completed;
+    for (unsigned c = 0; c < x->ncores; c++)
+        cpu_window_open(&x->cores[c], now);
+}
+
+void exp_window_close(experiment_t *x)
+{
+    sim_time_t now = sim_now(x->sim);
+    if (!x->window_open)
+        return;
+    x->window_closed = true;
+    x->window_to = now;
+    x->completed_at_close = x->completed;
+    for (unsigned c = 0; c < x->ncores; c++)
+        cpu_window_close(&x->cores[c], now);
+}
+
+void exp_complete(experiment_t *x, const sim_request_t *r, unsigned core)
+{
     x->completed++;
     x->core_completed[core]++;
-    x->last_completion = now;
     if (r->id >= x->cfg->warmup_requests) {
         x->completed_measured++;
-        hist_record(&x->latency, now - r->arrival);
+        hist_record(&x->latency, sim_now(x->sim) - r->arrival);
     }
 }
 

@@ -6,11 +6,13 @@
  * from the workload) and hands it to the kernel (kernel ops `arrive`); the
  * kernel serves it on a core and reports exp_complete(), or exp_drop()
  * with a cause.  Requests with id < warmup_requests are served like any
- * other but left out of latency; core utilisation is measured from the
- * arrival of the first measured request. */
+ * other but left out of latency.  Utilisation and throughput are measured
+ * over the window [arrival of the first measured request, last arrival):
+ * warm-up and the final drain (when the load has stopped) are left out. */
 #ifndef PARASIM_SIM_EXPERIMENT_H
 #define PARASIM_SIM_EXPERIMENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/hist.h"
@@ -52,13 +54,16 @@ struct experiment {
     /* load generator state */
     uint64_t offered;             /* requests created so far */
     double interarrival_ps;       /* mean (poisson) or period (constant) */
-    sim_time_t measure_from;      /* ps: arrival of the first measured request */
+
+    /* measurement window (see above) */
+    bool window_open, window_closed;
+    sim_time_t window_from, window_to;      /* ps */
+    uint64_t completed_at_open, completed_at_close;
 
     /* statistics */
     uint64_t completed, completed_measured;
     uint64_t dropped[DROP_CAUSES];
     uint64_t *core_completed;     /* per core */
-    sim_time_t last_completion;   /* ps */
     hist_t latency;               /* ps, measured requests only */
 };
 
@@ -70,6 +75,11 @@ void exp_destroy(experiment_t *x);
 
 /* Fraction of the run done, in [0, 1] (requests or simulated time). */
 double exp_progress(const experiment_t *x);
+
+/* Called by the load generator: the first measured request arrives / the
+ * last request arrives (before either is handed to the kernel). */
+void exp_window_open(experiment_t *x);
+void exp_window_close(experiment_t *x);
 
 /* Called by kernels. */
 void exp_complete(experiment_t *x, const sim_request_t *r, unsigned core);

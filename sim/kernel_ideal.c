@@ -44,7 +44,7 @@ static void fifo_push(fifo_t *f, const sim_request_t *r)
 {
     if (f->tail - f->head == f->size) {
         uint64_t n = f->size ? f->size * 2 : 64;
-        sim_request_t *ring = sim_xrealloc(NULL, n * sizeof *ring);
+        sim_request_t *ring = sim_xreallocarray(NULL, n, sizeof *ring);
         for (uint64_t i = f->head; i != f->tail; i++)
             ring[i & (n - 1)] = f->ring[i & (f->size - 1)];
         free(f->ring);

@@ -7,7 +7,9 @@
  * One arrival event is pending at a time; each one creates a request,
  * draws its service demand from the workload, schedules the next arrival
  * and hands the request to the kernel.  It stops after `requests` arrivals
- * or when the next arrival would be at or after `duration_us`. */
+ * or when the next arrival would be at or after `duration_us`.  It also
+ * opens the measurement window at the first measured arrival and closes it
+ * at the last arrival (sim/experiment.h). */
 #include "sim/config.h"
 #include "sim/experiment.h"
 
@@ -26,7 +28,7 @@ static sim_time_t next_arrival(experiment_t *x, sim_time_t now)
     return now + (sim_time_t)(gap + 0.5);
 }
 
-static void schedule_next(experiment_t *x, sim_time_t now);
+static bool schedule_next(experiment_t *x, sim_time_t now);
 
 static void on_arrival(sim_t *sim, void *arg, uint64_t data)
 {
@@ -38,24 +40,24 @@ static void on_arrival(sim_t *sim, void *arg, uint64_t data)
         .arrival = now,
         .demand = wl_synthetic_demand_ps(&x->workload),
     };
-    if (r.id == x->cfg->warmup_requests) {
-        x->measure_from = now;
-        for (unsigned c = 0; c < x->ncores; c++)
-            cpu_snapshot(&x->cores[c], now);
-    }
-    schedule_next(x, now);
+    if (r.id == x->cfg->warmup_requests)
+        exp_window_open(x);
+    if (!schedule_next(x, now))
+        exp_window_close(x);
     x->kernel->arrive(x->kernel_state, &r);
 }
 
-static void schedule_next(experiment_t *x, sim_time_t now)
+/* Schedule the next arrival; false when the load has ended. */
+static bool schedule_next(experiment_t *x, sim_time_t now)
 {
     const sim_config_t *cfg = x->cfg;
     if (cfg->requests && x->offered >= cfg->requests)
-        return;
+        return false;
     sim_time_t t = next_arrival(x, now);
     if (cfg->duration_ps && t >= cfg->duration_ps)
-        return;
+        return false;
     sim_at(x->sim, t, on_arrival, x, 0);
+    return true;
 }
 
 void load_start(experiment_t *x)

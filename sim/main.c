@@ -87,7 +87,7 @@ static int parse_seed(const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
-    if (!*s || *s == '-')
+    if (*s < '0' || *s > '9') /* strtoull would accept " 5", "+5" and "-5" */
         return -1;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || *end || v > MAX_SAFE_SEED)
@@ -115,7 +115,7 @@ static int parse_opts(const char *cmd, const char *usage, int argc, char **argv,
             o->sets[o->nsets++].assignment = val;
             i++;
         } else if (run_opts && !strcmp(a, "--out")) {
-            if (!val)
+            if (!val || !*val)
                 return usage_error(cmd, "%s needs a directory", a);
             o->out = val;
             i++;
@@ -216,6 +216,11 @@ static int cmd_run(int argc, char **argv)
         snprintf(out, sizeof out, "%s", o.out);
     else
         default_out(o.config, out, sizeof out);
+    if (results_prepare_dir(out, err, sizeof err)) {
+        fprintf(stderr, "parasim: %s\n", err);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
     prediction_t pred;
     predict(&cfg, &pred);
     if (!pred.available && pred.rho >= 1 && !o.quiet)
@@ -234,6 +239,10 @@ static int cmd_run(int argc, char **argv)
     double wall = elapsed(&prog.start);
     if (prog.shown)
         fprintf(stderr, "\r%*s\r", 100, "");
+    if (!x.window_open && !o.quiet)
+        fprintf(stderr, "parasim: warning: all %llu offered requests fell within "
+                        "warmup_requests (%llu): nothing was measured\n",
+                (unsigned long long)x.offered, (unsigned long long)cfg.warmup_requests);
     cJSON *res = results_build(&x, &pred, wall);
     rc = results_write(res, out, err, sizeof err);
     if (rc)

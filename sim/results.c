@@ -4,6 +4,7 @@
 #include "model/hist.h"
 #include "sim/config.h"
 #include "sim/experiment.h"
+#include "sim/json.h"
 #include "sim/predict.h"
 #include "sim/version.h"
 
@@ -12,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static double ps_to_ns(uint64_t ps)
 {
@@ -79,12 +81,12 @@ static cJSON *requests_json(const experiment_t *x)
     return r;
 }
 
-static cJSON *cores_json(const experiment_t *x, sim_time_t end)
+static cJSON *cores_json(const experiment_t *x)
 {
     cJSON *arr = cJSON_CreateArray();
     for (unsigned c = 0; c < x->ncores; c++) {
         double u[CPU_MODES];
-        cpu_utilisation(&x->cores[c], end, u);
+        cpu_utilisation(&x->cores[c], u);
         cJSON *o = cJSON_CreateObject();
         add_u64(o, "id", c);
         add_u64(o, "completed", x->core_completed[c]);
@@ -111,11 +113,13 @@ cJSON *results_build(const experiment_t *x, const prediction_t *p, double wall_s
     cJSON_AddItemToObject(root, "costs", costs_json(&cfg->costs));
     cJSON_AddItemToObject(root, "requests", requests_json(x));
     cJSON_AddItemToObject(root, "latency_ns", latency_json(&x->latency));
-    double window = (double)(x->last_completion > x->measure_from
-                                 ? x->last_completion - x->measure_from : 0);
-    cJSON_AddNumberToObject(root, "throughput_rps",
-                            window > 0 ? round((double)x->completed_measured / window * 1e12) : 0);
-    cJSON_AddItemToObject(root, "cores", cores_json(x, end));
+    double window = x->window_closed ? (double)(x->window_to - x->window_from) : 0;
+    double done = (double)(x->completed_at_close - x->completed_at_open);
+    cJSON_AddNumberToObject(root, "throughput_rps", window > 0 ? round(done / window * 1e12) : 0);
+    cJSON *w = cJSON_AddObjectToObject(root, "window_ns");
+    cJSON_AddNumberToObject(w, "from", x->window_closed ? ps_to_ns(x->window_from) : 0);
+    cJSON_AddNumberToObject(w, "to", x->window_closed ? ps_to_ns(x->window_to) : 0);
+    cJSON_AddItemToObject(root, "cores", cores_json(x));
     cJSON_AddItemToObject(root, "model", predict_to_json(p));
     cJSON *s = cJSON_AddObjectToObject(root, "sim");
     add_u64(s, "events", events);
@@ -147,11 +151,24 @@ static int mkdir_p(const char *dir, char *err, size_t errlen)
     }
 }
 
+int results_prepare_dir(const char *dir, char *err, size_t errlen)
+{
+    if (!*dir) {
+        snprintf(err, errlen, "output directory is empty");
+        return -1;
+    }
+    if (mkdir_p(dir, err, errlen))
+        return -1;
+    if (access(dir, W_OK)) {
+        snprintf(err, errlen, "%s: output directory not writable: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int results_write(const cJSON *results, const char *dir, char *err, size_t errlen)
 {
     char path[4200], tmp[4210];
-    if (mkdir_p(dir, err, errlen))
-        return -1;
     snprintf(path, sizeof path, "%s/results.json", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     char *text = cJSON_Print(results);
@@ -173,12 +190,8 @@ int results_write(const cJSON *results, const char *dir, char *err, size_t errle
 
 static double num(const cJSON *o, const char *path)
 {
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *save = NULL;
-    for (char *t = strtok_r(buf, ".", &save); t && o; t = strtok_r(NULL, ".", &save))
-        o = cJSON_GetObjectItemCaseSensitive(o, t);
-    return o && cJSON_IsNumber(o) ? o->valuedouble : NAN;
+    const cJSON *v = sim_json_at(o, path);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
 static void si(char *buf, size_t n, double v)

@@ -14,7 +14,10 @@ struct prediction;
 struct cJSON;
 
 struct cJSON *results_build(const struct experiment *x, const struct prediction *p, double wall_s);
-/* mkdir -p dir, write dir/results.json; -1 with a message in err. */
+/* mkdir -p dir and check it is writable: done before a run, so a typo in
+ * --out costs nothing; -1 with a message in err. */
+int results_prepare_dir(const char *dir, char *err, size_t errlen);
+/* Write dir/results.json (dir prepared); -1 with a message in err. */
 int results_write(const struct cJSON *results, const char *dir, char *err, size_t errlen);
 void results_summary(FILE *f, const struct cJSON *results, const char *written_to);
 

@@ -11,5 +11,7 @@ void wl_synthetic_init(wl_synthetic_t *w, const dist_t *service, uint64_t seed)
 uint64_t wl_synthetic_demand_ps(wl_synthetic_t *w)
 {
     double ns = dist_sample(w->service, &w->rng);
-    return ns > 0 ? (uint64_t)(ns * 1000.0 + 0.5) : 0;
+    if (!(ns > 0))
+        return 0;
+    return ns < WL_DEMAND_MAX_NS ? (uint64_t)(ns * 1000.0 + 0.5) : WL_DEMAND_MAX_NS * 1000;
 }

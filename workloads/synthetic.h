@@ -18,6 +18,11 @@ typedef struct wl_synthetic {
 
 void wl_synthetic_init(wl_synthetic_t *w, const dist_t *service, uint64_t seed);
 
+/* Largest demand a sample yields: 1e12 ns (1000 s).  Only the far tail of
+ * a lognormal with a large sigma reaches it; clamping keeps simulated time
+ * finite and the conversion to ps defined. */
+#define WL_DEMAND_MAX_NS UINT64_C(1000000000000)
+
 /* Service demand of the next request, in picoseconds (negative samples,
  * which no supported distribution produces, count as 0). */
 uint64_t wl_synthetic_demand_ps(wl_synthetic_t *w);

@@ -5,8 +5,10 @@
  *
  * Runs the real binary: $PARASIM (set by make check), else build/parasim. */
 #include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,37 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64];
-
 static const char *parasim(void)
 {
     const char *p = getenv("PARASIM");
     return p && *p ? p : "build/parasim";
-}
-
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/parasim-cli-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Write `text` to dir/name; returns the path (static buffer). */
-static const char *file(const char *name, const char *text)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
 }
 
 /* Run `parasim ARGS`; stderr into err (stdout discarded unless out); returns
@@ -52,9 +27,9 @@ static const char *file(const char *name, const char *text)
 static int run(const char *args, char *err, size_t errlen, char *out, size_t outlen)
 {
     char cmd[1024], errpath[128], outpath[128];
-    snprintf(errpath, sizeof errpath, "%s/stderr", dir);
-    snprintf(outpath, sizeof outpath, "%s/stdout", dir);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >'%s' 2>'%s'", dir, parasim(), args, outpath,
+    snprintf(errpath, sizeof errpath, "%s/stderr", tmp_dir);
+    snprintf(outpath, sizeof outpath, "%s/stdout", tmp_dir);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >'%s' 2>'%s'", tmp_dir, parasim(), args, outpath,
              errpath);
     int status = system(cmd);
     ck_assert(WIFEXITED(status));
@@ -125,6 +100,15 @@ static const bad_case_t bad_cases[] = {
     {"both requests and duration", "{\"duration_us\": 10, " GOOD_REST "}", "",
      {"duration_us: give either requests or duration_us", NULL}},
     {"top level not an object", "[1, 2]", "", {"cfg.json: expected a JSON object", "an array"}},
+    {"trailing comma", "{\"seed\": 1,\n}", "", {"cfg.json:1:11: malformed JSON: trailing comma", NULL}},
+    /* a \u0000 escape would silently cut the key to "seed" */
+    {"NUL escape", "{\"seed\\u0000x\": 1, " GOOD_REST "}", "",
+     {"cfg.json:1:7: \\u0000 (NUL) is not allowed", NULL}},
+    {"run beyond the simulated-time limit", "{\"requests\": 1000, \"load\": {\"rate_rps\": 0.001}}",
+     "", {"load.rate_rps: 1e+03 requests at 0.001 req/s span 1e+06 s", "limit is 1e5 s"}},
+    {"--set value with trailing garbage is a string", "{" GOOD_REST "}",
+     "--set machine.cores=16cores", {"found the string \"16cores\"", NULL}},
+    {"empty --out", "{" GOOD_REST "}", "--out ''", {"parasim run: --out needs a directory", NULL}},
     {"missing file", NULL, "", {"cfg.json: cannot open config", "No such file"}},
     {"--set of an unknown key names the --set", "{" GOOD_REST "}", "--set machine.cors=4",
      {"--set machine.cors=4: machine.cors: unknown key", "did you mean \"machine.cores\"?"}},
@@ -142,7 +126,7 @@ START_TEST(test_bad_input_is_one_line_and_exit_2)
     const bad_case_t *c = &bad_cases[_i];
     char err[2048], args[512];
     if (c->config)
-        file("cfg.json", c->config);
+        tmp_file("cfg.json", c->config);
     snprintf(args, sizeof args, "run cfg.json --out res %s", c->args);
     int code = run(args, err, sizeof err, NULL, 0);
     ck_assert_msg(code == 2, "%s: exit %d, stderr: %s", c->desc, code, err);
@@ -154,7 +138,7 @@ START_TEST(test_bad_input_is_one_line_and_exit_2)
     /* nothing was written */
     char res[128];
     struct stat st;
-    snprintf(res, sizeof res, "%s/res", dir);
+    snprintf(res, sizeof res, "%s/res", tmp_dir);
     ck_assert_msg(stat(res, &st) != 0, "%s: output directory created", c->desc);
 }
 END_TEST
@@ -187,22 +171,35 @@ START_TEST(test_help_and_version)
 }
 END_TEST
 
-static cJSON *load_results(const char *sub)
+/* results.json of run `sub` as text; with `stable`, without the two lines
+ * allowed to differ between identical runs (sim.wall_s, sim.events_per_s). */
+static char *results_text(const char *sub, bool stable)
 {
-    char path[160];
-    snprintf(path, sizeof path, "%s/%s/results.json", dir, sub);
+    char path[160], line[4096];
+    snprintf(path, sizeof path, "%s/%s/results.json", tmp_dir, sub);
     FILE *f = fopen(path, "r");
     ck_assert_msg(f != NULL, "%s missing", path);
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
+    size_t cap = 1 << 20, len = 0;
+    char *text = calloc(1, cap);
+    ck_assert_ptr_nonnull(text);
+    while (fgets(line, sizeof line, f)) {
+        if (stable && (strstr(line, "\"wall_s\":") || strstr(line, "\"events_per_s\":")))
+            continue;
+        size_t n = strlen(line);
+        ck_assert_uint_lt(len + n, cap);
+        memcpy(text + len, line, n + 1);
+        len += n;
+    }
     fclose(f);
-    cJSON *j = cJSON_Parse(buf);
+    return text;
+}
+
+static cJSON *load_results(const char *sub)
+{
+    char *text = results_text(sub, false);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
     ck_assert_ptr_nonnull(j);
-    /* the only fields allowed to differ between identical runs */
-    cJSON *sim = cJSON_GetObjectItem(j, "sim");
-    cJSON_DeleteItemFromObject(sim, "wall_s");
-    cJSON_DeleteItemFromObject(sim, "events_per_s");
     return j;
 }
 
@@ -215,18 +212,23 @@ static const char small_run[] =
 START_TEST(test_same_seed_same_results)
 {
     char err[2048];
-    file("cfg.json", small_run);
+    tmp_file("cfg.json", small_run);
     ck_assert_int_eq(run("run cfg.json --quiet --out a", err, sizeof err, NULL, 0), 0);
     ck_assert_int_eq(run("run cfg.json --quiet --out b", err, sizeof err, NULL, 0), 0);
     ck_assert_int_eq(run("run cfg.json --quiet --out c --seed 4", err, sizeof err, NULL, 0), 0);
-    cJSON *a = load_results("a"), *b = load_results("b"), *c = load_results("c");
-    ck_assert(cJSON_Compare(a, b, 1));
-    /* another seed: other numbers (the echoed seed aside, latency differs) */
-    ck_assert(!cJSON_Compare(cJSON_GetObjectItem(a, "latency_ns"),
-                             cJSON_GetObjectItem(c, "latency_ns"), 1));
-    cJSON_Delete(a);
-    cJSON_Delete(b);
-    cJSON_Delete(c);
+    /* byte for byte, apart from the wall-clock lines */
+    char *a = results_text("a", true), *b = results_text("b", true), *c = results_text("c", true);
+    ck_assert_str_eq(a, b);
+    ck_assert_str_ne(a, c);
+    /* another seed gives other numbers, not only another echoed seed */
+    cJSON *ja = load_results("a"), *jc = load_results("c");
+    ck_assert(!cJSON_Compare(cJSON_GetObjectItem(ja, "latency_ns"),
+                             cJSON_GetObjectItem(jc, "latency_ns"), 1));
+    cJSON_Delete(ja);
+    cJSON_Delete(jc);
+    free(a);
+    free(b);
+    free(c);
 }
 END_TEST
 
@@ -236,7 +238,7 @@ END_TEST
 START_TEST(test_results_fields)
 {
     char err[2048], out[4096];
-    file("cfg.json", small_run);
+    tmp_file("cfg.json", small_run);
     ck_assert_int_eq(run("run cfg.json --out r", err, sizeof err, out, sizeof out), 0);
     ck_assert_ptr_nonnull(strstr(out, "r/results.json"));
     cJSON *r = load_results("r");
@@ -254,7 +256,16 @@ START_TEST(test_results_fields)
     for (int i = 1; i < 7; i++)
         ck_assert(cJSON_GetObjectItem(lat, order[i - 1])->valuedouble <=
                   cJSON_GetObjectItem(lat, order[i])->valuedouble);
-    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "cores")), 4);
+    /* open loop, stable: throughput is the offered 3e6 req/s, and the 4 cores
+     * are busy rho = 3e6 * 800 ns / 4 = 0.6 of the time (sampling error of
+     * 45000 lognormal requests is well under the 5% allowed) */
+    ck_assert_double_eq_tol(cJSON_GetObjectItem(r, "throughput_rps")->valuedouble, 3e6, 0.05 * 3e6);
+    cJSON *cores = cJSON_GetObjectItem(r, "cores");
+    ck_assert_int_eq(cJSON_GetArraySize(cores), 4);
+    double busy = 0;
+    for (cJSON *c = cores->child; c; c = c->next)
+        busy += cJSON_GetObjectItem(cJSON_GetObjectItem(c, "util"), "user")->valuedouble / 4;
+    ck_assert_double_eq_tol(busy, 0.6, 0.03);
     cJSON *cfg = cJSON_GetObjectItem(r, "config");
     /* defaults are echoed */
     ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "costs"), "profile")->valuestring,
@@ -271,17 +282,17 @@ static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
     TCase *bad = tcase_create("bad_input");
-    tcase_add_checked_fixture(bad, setup, teardown);
+    tcase_add_checked_fixture(bad, tmp_setup, tmp_teardown);
     tcase_add_loop_test(bad, test_bad_input_is_one_line_and_exit_2, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(bad, test_usage_errors_exit_2);
     suite_add_tcase(s, bad);
     TCase *help = tcase_create("help");
-    tcase_add_checked_fixture(help, setup, teardown);
+    tcase_add_checked_fixture(help, tmp_setup, tmp_teardown);
     tcase_add_test(help, test_help_and_version);
     suite_add_tcase(s, help);
     TCase *det = tcase_create("results");
-    tcase_add_checked_fixture(det, setup, teardown);
+    tcase_add_checked_fixture(det, tmp_setup, tmp_teardown);
     tcase_set_timeout(det, 300);
     tcase_add_test(det, test_same_seed_same_results);
     tcase_add_test(det, test_results_fields);

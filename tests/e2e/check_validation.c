@@ -109,23 +109,16 @@ START_TEST(test_simulation_matches_queueing_theory)
     if (c->check_p99)
         ck_assert_msg(fabs(sim_p99 / p99 - 1) < 0.03, "%s: p99 %.1f ns, theory %.1f ns", c->desc,
                       sim_p99, p99);
-    /* utilisation of a stable queue is rho */
-    double u[CPU_MODES];
-    cpu_utilisation(&x.cores[0], sim_now(x.sim), u);
-    ck_assert_msg(fabs(u[CPU_USER] - c->rho) < 0.03, "%s: core 0 busy %.3f", c->desc, u[CPU_USER]);
+    /* every core of a stable queue is busy a fraction rho of the time */
+    for (unsigned k = 0; k < c->cores; k++) {
+        double u[CPU_MODES];
+        cpu_utilisation(&x.cores[k], u);
+        ck_assert_msg(fabs(u[CPU_USER] - c->rho) < 0.03, "%s: core %u busy %.3f", c->desc, k,
+                      u[CPU_USER]);
+    }
     exp_destroy(&x);
     config_free(&cfg);
     unlink(path);
-}
-END_TEST
-
-/* The issue's reference values, independent of our model code. */
-START_TEST(test_reference_values_of_the_issue)
-{
-    double mu = 1 / SERVICE_NS;
-    ck_assert_double_eq_tol(model_mmc_sojourn_quantile(16, 0.9 * 16 * mu, mu, 0.99) / SERVICE_NS,
-                            5.270, 0.0005);
-    ck_assert_double_eq_tol(log(100) / (mu - 0.9 * mu) / SERVICE_NS, 46.05, 0.005);
 }
 END_TEST
 
@@ -136,7 +129,6 @@ static Suite *validation_suite(void)
     tcase_set_timeout(tc, 1200);
     tcase_add_loop_test(tc, test_simulation_matches_queueing_theory, 0,
                         (int)(sizeof cases / sizeof cases[0]));
-    tcase_add_test(tc, test_reference_values_of_the_issue);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,6 +3,7 @@
  * name the path.  (The command-line view of bad input is in
  * tests/e2e/check_cli.c.) */
 #include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 #include "sim/config.h"
 
@@ -10,32 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-static char dir[64];
-
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/parasim-config-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
 
 static cJSON *at(cJSON *root, const char *a, const char *b)
 {
@@ -47,7 +22,7 @@ START_TEST(test_defaults_are_filled_and_echoed)
 {
     sim_config_t c;
     char err[CONFIG_ERR_MAX];
-    const char *p = write_file("c.json", "{\"load\": {\"rate_rps\": 1000}}");
+    const char *p = tmp_file("c.json", "{\"load\": {\"rate_rps\": 1000}}");
     ck_assert_msg(config_load(&c, p, NULL, 0, 0, 0, err) == 0, "%s", err);
     ck_assert_uint_eq(c.seed, 1);
     ck_assert_uint_eq(c.requests, 1000000);
@@ -72,7 +47,7 @@ START_TEST(test_set_and_seed_override)
 {
     sim_config_t c;
     char err[CONFIG_ERR_MAX];
-    const char *p = write_file("c.json", "{\"seed\": 5, \"machine\": {\"cores\": 2},"
+    const char *p = tmp_file("c.json", "{\"seed\": 5, \"machine\": {\"cores\": 2},"
                                     " \"load\": {\"rate_rps\": 1000}}");
     config_override_t sets[] = {
         {"machine.cores=8"},
@@ -99,7 +74,7 @@ START_TEST(test_units_and_distributions)
 {
     sim_config_t c;
     char err[CONFIG_ERR_MAX];
-    const char *p = write_file("c.json",
+    const char *p = tmp_file("c.json",
         "{\"duration_us\": 2.5, \"load\": {\"kind\": \"constant\", \"rate_rps\": 2e6},"
         " \"workload\": {\"service\": {\"dist\": \"bimodal\", \"p\": 0.25,"
         "   \"a_ns\": 100, \"b_ns\": 500}}}");
@@ -118,14 +93,14 @@ START_TEST(test_empirical_file_is_relative_to_the_config)
 {
     sim_config_t c;
     char err[CONFIG_ERR_MAX];
-    write_file("svc.csv", "ns\n100\n300\n");
-    const char *p = write_file("c.json", "{\"load\": {\"rate_rps\": 1000}, \"workload\": {\"service\":"
+    tmp_file("svc.csv", "ns\n100\n300\n");
+    const char *p = tmp_file("c.json", "{\"load\": {\"rate_rps\": 1000}, \"workload\": {\"service\":"
                                     " {\"dist\": \"empirical\", \"file\": \"svc.csv\"}}}");
     ck_assert_msg(config_load(&c, p, NULL, 0, 0, 0, err) == 0, "%s", err);
     ck_assert_int_eq(c.service.kind, DIST_EMPIRICAL);
     ck_assert_double_eq_tol(dist_mean(&c.service), 200, 1e-9);
     config_free(&c);
-    p = write_file("d.json", "{\"load\": {\"rate_rps\": 1000}, \"workload\": {\"service\":"
+    p = tmp_file("d.json", "{\"load\": {\"rate_rps\": 1000}, \"workload\": {\"service\":"
                         " {\"dist\": \"empirical\", \"file\": \"missing.csv\"}}}");
     ck_assert_int_eq(config_load(&c, p, NULL, 0, 0, 0, err), -1);
     ck_assert_msg(strstr(err, "workload.service") && strstr(err, "missing.csv"), "%s", err);
@@ -136,19 +111,19 @@ START_TEST(test_semantic_errors_name_the_path)
 {
     sim_config_t c;
     char err[CONFIG_ERR_MAX];
-    const char *p = write_file("c.json", "{\"requests\": 100, \"warmup_requests\": 100,"
+    const char *p = tmp_file("c.json", "{\"requests\": 100, \"warmup_requests\": 100,"
                                     " \"load\": {\"rate_rps\": 1000}}");
     ck_assert_int_eq(config_load(&c, p, NULL, 0, 0, 0, err), -1);
     ck_assert_msg(strstr(err, "c.json: warmup_requests: must be below requests"), "%s", err);
-    p = write_file("d.json", "{\"load\": {\"rate_rps\": 1000}, \"workload\": {\"service\":"
+    p = tmp_file("d.json", "{\"load\": {\"rate_rps\": 1000}, \"workload\": {\"service\":"
                         " {\"dist\": \"uniform\", \"min_ns\": 30, \"max_ns\": 10}}}");
     ck_assert_int_eq(config_load(&c, p, NULL, 0, 0, 0, err), -1);
     ck_assert_msg(strstr(err, "workload.service: max_ns (10) is below min_ns (30)"), "%s", err);
-    p = write_file("e.json", "{\"load\": {\"rate_rps\": 0}}");
+    p = tmp_file("e.json", "{\"load\": {\"rate_rps\": 0}}");
     ck_assert_int_eq(config_load(&c, p, NULL, 0, 0, 0, err), -1);
     ck_assert_msg(strstr(err, "load.rate_rps: expected a number in (0,"), "%s", err);
     config_override_t sets[] = {{"machine.cores.x=1"}};
-    p = write_file("f.json", "{\"load\": {\"rate_rps\": 1}, \"machine\": {\"cores\": 2}}");
+    p = tmp_file("f.json", "{\"load\": {\"rate_rps\": 1}, \"machine\": {\"cores\": 2}}");
     ck_assert_int_eq(config_load(&c, p, sets, 1, 0, 0, err), -1);
     ck_assert_msg(strstr(err, "'cores' is not an object"), "%s", err);
 }
@@ -158,7 +133,7 @@ static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("load");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
     tcase_add_test(tc, test_defaults_are_filled_and_echoed);
     tcase_add_test(tc, test_set_and_seed_override);
     tcase_add_test(tc, test_units_and_distributions);

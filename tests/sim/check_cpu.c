@@ -27,11 +27,15 @@ START_TEST(test_utilisation_over_a_window)
     double u[CPU_MODES];
     cpu_init(&c, 0);
     cpu_charge(&c, 0, 500, CPU_USER); /* before the window: left out */
-    cpu_snapshot(&c, 1000);
+    cpu_window_open(&c, 1000);
     cpu_charge(&c, 1000, 250, CPU_USER);
     cpu_charge(&c, 2000, 100, CPU_KERNEL);
-    cpu_charge(&c, 3000, 50, CPU_POLL);
-    cpu_utilisation(&c, 2000 + 1000, u); /* window [1000, 3000]: 2000 ps */
+    cpu_charge(&c, 2900, 50, CPU_POLL);
+    cpu_utilisation(&c, u); /* not closed yet: nothing to report */
+    ck_assert_double_eq(u[CPU_USER], 0);
+    cpu_window_close(&c, 3000); /* window [1000, 3000]: 2000 ps */
+    cpu_charge(&c, 3000, 700, CPU_USER); /* after the window: left out */
+    cpu_utilisation(&c, u);
     ck_assert_double_eq_tol(u[CPU_USER], 250.0 / 2000, 1e-12);
     ck_assert_double_eq_tol(u[CPU_KERNEL], 100.0 / 2000, 1e-12);
     ck_assert_double_eq_tol(u[CPU_POLL], 50.0 / 2000, 1e-12);
@@ -45,8 +49,9 @@ START_TEST(test_empty_window_reports_zero)
     cpu_t c;
     double u[CPU_MODES];
     cpu_init(&c, 0);
-    cpu_snapshot(&c, 500);
-    cpu_utilisation(&c, 500, u);
+    cpu_window_open(&c, 500);
+    cpu_window_close(&c, 500);
+    cpu_utilisation(&c, u);
     for (int m = 0; m < CPU_MODES; m++)
         ck_assert_double_eq(u[m], 0);
 }
