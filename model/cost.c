@@ -78,6 +78,38 @@ const cost_desc_t cost_desc[COST_COUNT] = {
         "net.linux_udp_echo", 3360.0,
         "Peter et al., 'Arrakis', OSDI'14: Linux UDP echo 3.36 us per "
         "packet, ~70% in the network stack" },
+    [COST_CPU_IRQ_ENTRY] = {
+        "cpu.irq_entry", 500.0,
+        "unverified: interrupt delivery, entry, dispatch and EOI on x86; at "
+        "least a mode switch (cpu.syscall) plus the APIC EOI; 0.5 us assumed" },
+    [COST_PCIE_MSIX] = {
+        "pcie.msix", 350.0,
+        "an MSI-X message is a posted PCIe memory write: one DMA write's "
+        "latency, Neugebauer et al., SIGCOMM'18, 300-400 ns; midpoint 350 ns" },
+    [COST_IOMMU_IOTLB_HIT] = {
+        "iommu.iotlb_hit", 0.0,
+        "Farshin et al., 'Overcoming the IOTLB wall', PeerJ CS 2023: IOTLB hits "
+        "do not measurably slow DMA; only misses (page walks) do" },
+    [COST_NAND_READ] = {
+        "nand.read", 40000.0,
+        "FEMU bbssd default NAND page read 40 us (MoatLab/FEMU; costs.md); "
+        "MQSim uses 75 us, NVMeVirt ~36 us" },
+    [COST_NAND_PROGRAM] = {
+        "nand.program", 200000.0,
+        "FEMU bbssd default NAND page program 200 us (MoatLab/FEMU; costs.md); "
+        "NVMeVirt ~185 us" },
+    [COST_NAND_XFER_4K] = {
+        "nand.xfer_4k", 6016.0,
+        "NVMeVirt sample SSD configuration: channel latency 6016 ns per 4 KiB "
+        "transfer" },
+    [COST_LLFLASH_PROGRAM] = {
+        "llflash.program", 100000.0,
+        "unverified: low-latency flash (Z-NAND class) page program ~100 us; "
+        "its read is nvme.read (the talk's ~20 us)" },
+    [COST_MEM_PMEM_WRITE] = {
+        "mem.pmem_write", 90.0,
+        "Izraelevitz et al. 2019 (Optane DC PMM): a store is persistent once "
+        "in the ADR domain, ~90 ns" },
 };
 
 static uint64_t ns_to_ps(double ns)

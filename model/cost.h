@@ -31,6 +31,14 @@ typedef enum cost_id {
     COST_IOMMU_IOTLB_MISS,/* IOTLB miss: page walk */
     COST_NVME_READ,       /* NVMe flash read */
     COST_NET_LINUX_UDP,   /* Linux UDP echo per packet (baseline stack) */
+    COST_CPU_IRQ_ENTRY,   /* interrupt entry + exit on a core */
+    COST_PCIE_MSIX,       /* MSI-X message from device to core */
+    COST_IOMMU_IOTLB_HIT, /* extra latency of a DMA whose IOTLB lookup hits */
+    COST_NAND_READ,       /* NAND page read (tR) */
+    COST_NAND_PROGRAM,    /* NAND page program (tPROG) */
+    COST_NAND_XFER_4K,    /* one 4 KiB transfer over a NAND channel */
+    COST_LLFLASH_PROGRAM, /* low-latency flash page program */
+    COST_MEM_PMEM_WRITE,  /* persistent-memory write reaching persistence */
     COST_COUNT
 } cost_id_t;
 

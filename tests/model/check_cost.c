@@ -27,6 +27,14 @@ static const char *const expected_name[COST_COUNT] = {
     [COST_IOMMU_IOTLB_MISS] = "iommu.iotlb_miss",
     [COST_NVME_READ] = "nvme.read",
     [COST_NET_LINUX_UDP] = "net.linux_udp_echo",
+    [COST_CPU_IRQ_ENTRY] = "cpu.irq_entry",
+    [COST_PCIE_MSIX] = "pcie.msix",
+    [COST_IOMMU_IOTLB_HIT] = "iommu.iotlb_hit",
+    [COST_NAND_READ] = "nand.read",
+    [COST_NAND_PROGRAM] = "nand.program",
+    [COST_NAND_XFER_4K] = "nand.xfer_4k",
+    [COST_LLFLASH_PROGRAM] = "llflash.program",
+    [COST_MEM_PMEM_WRITE] = "mem.pmem_write",
 };
 
 /* [a-z0-9_]+ ( "." [a-z0-9_]+ )+ */
