@@ -110,6 +110,12 @@ const cost_desc_t cost_desc[COST_COUNT] = {
         "mem.pmem_write", 90.0,
         "Izraelevitz et al. 2019 (Optane DC PMM): a store is persistent once "
         "in the ADR domain, ~90 ns" },
+    [COST_NVME_READY] = {
+        "nvme.ready", 10000.0,
+        "unverified: NVMe CC.EN write to CSTS.RDY following it; the NVMe 1.4 "
+        "spec only bounds it by CAP.TO (500 ms units) and QEMU's emulated "
+        "controller answers at once; 10 us assumed so a driver's RDY poll "
+        "loop is exercised" },
 };
 
 static uint64_t ns_to_ps(double ns)

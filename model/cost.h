@@ -39,6 +39,7 @@ typedef enum cost_id {
     COST_NAND_XFER_4K,    /* one 4 KiB transfer over a NAND channel */
     COST_LLFLASH_PROGRAM, /* low-latency flash page program */
     COST_MEM_PMEM_WRITE,  /* persistent-memory write reaching persistence */
+    COST_NVME_READY,      /* NVMe CC.EN change to CSTS.RDY following it */
     COST_COUNT
 } cost_id_t;
 

@@ -35,6 +35,7 @@ static const char *const expected_name[COST_COUNT] = {
     [COST_NAND_XFER_4K] = "nand.xfer_4k",
     [COST_LLFLASH_PROGRAM] = "llflash.program",
     [COST_MEM_PMEM_WRITE] = "mem.pmem_write",
+    [COST_NVME_READY] = "nvme.ready",
 };
 
 /* [a-z0-9_]+ ( "." [a-z0-9_]+ )+ */
