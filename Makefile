@@ -59,7 +59,13 @@ deps: $(BUILD)/deps.mk
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(FILE_CFLAGS) -c $< -o $@
+
+# Simulated memory copies are small (descriptors, 64 B frames) and bounded
+# by the page size, which makes GCC expand memcpy into `rep movsq`: slow to
+# start for 16-64 B.  glibc's memcpy is faster here: bench_nic's device
+# path went from 3.5 to 4.7 M packets/s.
+$(BUILD)/obj/devices/mem.o: FILE_CFLAGS := -fno-builtin-memcpy -fno-builtin-memset
 
 $(BUILD)/libparasim.a: $(LIB_OBJS)
 	@rm -f $@

@@ -40,6 +40,8 @@ struct mem {
     uint64_t allocated;/* pages with a non-NULL pointer */
     size_t ndir;       /* directory slots: ceil(size / 1 GiB) */
     uint8_t ***dir;    /* [ndir] leaves, NULL until a page in them is written */
+    void (*read_hook)(void *ctx); /* see mem_set_read_hook */
+    void *read_hook_ctx;
 };
 
 /* Pages in leaf i: a full GiB, except the last leaf of a memory whose size
@@ -126,8 +128,16 @@ uint64_t mem_size(const mem_t *m) { return m->size; }
 
 uint64_t mem_pages_allocated(const mem_t *m) { return m->allocated; }
 
+void mem_set_read_hook(mem_t *m, void (*fn)(void *ctx), void *ctx)
+{
+    m->read_hook = fn;
+    m->read_hook_ctx = fn ? ctx : NULL;
+}
+
 int mem_read(const mem_t *m, uint64_t pa, void *dst, size_t len)
 {
+    if (m->read_hook)
+        m->read_hook(m->read_hook_ctx);
     if (!in_range(m, pa, len))
         return -1;
     uint8_t *out = dst;

@@ -32,6 +32,12 @@ int mem_read(const mem_t *m, uint64_t pa, void *dst, size_t len);
 int mem_write(mem_t *m, uint64_t pa, const void *src, size_t len);
 int mem_fill(mem_t *m, uint64_t pa, uint8_t byte, size_t len);
 
+/* Install (fn non-NULL) or remove a hook called at the start of every
+ * read, so that whoever holds writes in flight (the PCIe bus: DMA writes
+ * land at their completion time) can land those due by now before anyone
+ * looks.  The hook may write memory; it must not read it. */
+void mem_set_read_hook(mem_t *m, void (*fn)(void *ctx), void *ctx);
+
 int mem_read_u16(const mem_t *m, uint64_t pa, uint16_t *v);
 int mem_read_u32(const mem_t *m, uint64_t pa, uint32_t *v);
 int mem_read_u64(const mem_t *m, uint64_t pa, uint64_t *v);

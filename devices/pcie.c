@@ -19,10 +19,22 @@
  * time, a little earlier than their due time: the read's own round trip is
  * longer, so the device would have seen them before the read arrived).
  *
- * DMA.  Bytes move at call time; *done is when the transfer completes:
+ * DMA.  A DMA read takes its bytes from memory at call time; a DMA
+ * write's bytes become visible in memory when the write completes (so a
+ * polling CPU cannot see a descriptor write-back or a completion entry
+ * before the device's write has landed).  *done is when the transfer
+ * completes:
  *   start = max(now, busy[dir]),
  *   done  = start + pcie.dma + sum of IOMMU lookup costs + wire(len),
  *   busy[dir] = start + wire(len)   (only on success),
+ * and a write's done is never before the previous write's of the same
+ * device: posted writes land in order (PCIe Base Spec 2.4.1).  Pending
+ * write segments and their bytes wait in a per-device FIFO.  They land
+ * lazily but exactly: every memory read first lands all writes due by now,
+ * in order of due time across devices (mem_set_read_hook), and one
+ * fallback event per device, armed at its FIFO's tail, lands them when
+ * nobody reads -- one event per burst of writes rather than per write.
+ * Destroying the bus drops writes still in flight.
  * where dir is the data's direction (a DMA read's data flows to the
  * device, a write's to memory), and wire(len) carries len bytes plus 24 B
  * per TLP of up to 256 B at the link's rate (see pcie_wire_time).  The
@@ -101,6 +113,12 @@ struct pcie_dev {
     uint64_t msix_len;       /* table + PBA bytes */
     uint8_t *msix;           /* table then PBA, little-endian bytes */
     fifo_t wq;               /* posted writes on their way */
+    fifo_t dq;               /* DMA write segments on their way: off = pa,
+                              * val = length; bytes in dbuf, same order */
+    uint8_t *dbuf;           /* ring of cap bytes (a power of two, or 0) */
+    uint64_t dhead, dtail;   /* free-running byte counters into dbuf */
+    size_t dcap;
+    uint64_t ps_per_byte_fp; /* wire time per byte, ps, 32.32 fixed point */
 };
 
 struct pcie {
@@ -114,6 +132,8 @@ struct pcie {
     fifo_t msi;              /* MSI messages on their way */
     seg_t *seg;              /* DMA translation scratch */
     size_t segcap;
+    size_t dq_pending;       /* DMA write segments not landed, all devices */
+    sim_time_t dq_next;      /* earliest due among them (SIM_TIME_MAX: none) */
     pcie_stats_t st;
 };
 
@@ -361,6 +381,18 @@ static bool link_valid(pcie_link_t l)
     return l.gen >= 1 && l.gen <= 5 && lanes_ok;
 }
 
+/* ps per wire byte of a valid link in 32.32 fixed point: 8 bits at the
+ * transfer rate with 8b/10b (10 bits per byte) or 128b/130b coding.  Every
+ * valid rate divides evenly (lanes and Gen3+ rates are powers of two times
+ * 125 MT/s), so this is exact and pcie_wire_time() agrees with it. */
+static uint64_t link_fp(pcie_link_t link)
+{
+    uint64_t num = link.gen <= 2 ? UINT64_C(10000000) : UINT64_C(130000000);
+    uint64_t den = (uint64_t)gen_mts[link.gen] * link.lanes * (link.gen <= 2 ? 1 : 16);
+    assert(((num << 32) % den) == 0 && "link_fp: rate not dyadic");
+    return (num << 32) / den;
+}
+
 double pcie_link_bytes_per_s(pcie_link_t link)
 {
     if (!link_valid(link))
@@ -392,6 +424,111 @@ sim_time_t pcie_wire_time(pcie_link_t link, size_t len)
 }
 
 /* ---------------------------------------------------------------- DMA */
+
+/* Append n bytes to d's write-data ring, growing it to a power of two. */
+static void dbuf_put(pcie_dev_t *d, const uint8_t *src, size_t n)
+{
+    size_t used = (size_t)(d->dtail - d->dhead);
+    if (d->dcap - used < n) {
+        size_t cap = d->dcap ? d->dcap : 4096;
+        while (cap - used < n)
+            cap *= 2;
+        uint8_t *b = sim_xreallocarray(NULL, cap, 1);
+        for (size_t i = 0; i < used; i++)
+            b[i] = d->dbuf[(d->dhead + i) & (d->dcap - 1)];
+        free(d->dbuf);
+        d->dbuf = b;
+        d->dcap = cap;
+        d->dhead = 0;
+        d->dtail = used;
+    }
+    size_t off = (size_t)(d->dtail & (d->dcap - 1)), first = d->dcap - off < n ? d->dcap - off : n;
+    memcpy(d->dbuf + off, src, first);
+    memcpy(d->dbuf, src + first, n - first);
+    d->dtail += n;
+}
+
+/* Move the ring's next n bytes to memory at pa. */
+static void dbuf_land(pcie_dev_t *d, uint64_t pa, size_t n)
+{
+    size_t off = (size_t)(d->dhead & (d->dcap - 1)), first = d->dcap - off < n ? d->dcap - off : n;
+    mem_write(d->bus->mem, pa, d->dbuf + off, first);
+    if (n > first)
+        mem_write(d->bus->mem, pa + first, d->dbuf, n - first);
+    d->dhead += n;
+}
+
+/* The device whose oldest pending DMA write is due first, if due by now. */
+static pcie_dev_t *next_due(pcie_t *bus, sim_time_t now)
+{
+    pcie_dev_t *best = NULL;
+    for (size_t i = 0; i < bus->nmap; i++) {
+        pcie_dev_t *d = bus->map[i];
+        if (d->dq.n && d->dq.e[d->dq.head].due <= now &&
+            (!best || d->dq.e[d->dq.head].due < best->dq.e[best->dq.head].due))
+            best = d;
+    }
+    return best;
+}
+
+/* Land every DMA write due by now, oldest first across devices, and
+ * recompute the earliest due of those left. */
+static void dmaw_land_due(pcie_t *bus)
+{
+    sim_time_t now = sim_now(bus->sim);
+    for (pcie_dev_t *d; bus->dq_pending && (d = next_due(bus, now));) {
+        pending_t p = fifo_pop(&d->dq);
+        dbuf_land(d, p.off, (size_t)p.val);
+        bus->dq_pending--;
+    }
+    bus->dq_next = SIM_TIME_MAX;
+    for (size_t i = 0; i < bus->nmap && bus->dq_pending; i++) {
+        const fifo_t *q = &bus->map[i]->dq;
+        if (q->n && q->e[q->head].due < bus->dq_next)
+            bus->dq_next = q->e[q->head].due;
+    }
+}
+
+/* mem read hook: nobody sees memory without the writes due by now.  The
+ * common case, nothing due yet, is one comparison. */
+static void dmaw_sync(void *arg)
+{
+    pcie_t *bus = arg;
+    if (bus->dq_next <= sim_now(bus->sim))
+        dmaw_land_due(bus);
+}
+
+static void dmaw_arm(pcie_dev_t *d);
+
+/* Fallback: d's tail was due; land what is due and wait for the new tail. */
+static void dmaw_fire(sim_t *sim, void *arg, uint64_t data)
+{
+    (void)sim;
+    (void)data;
+    pcie_dev_t *d = arg;
+    d->dq.ev = 0;
+    dmaw_land_due(d->bus);
+    dmaw_arm(d);
+}
+
+static void dmaw_arm(pcie_dev_t *d)
+{
+    if (!d->dq.n || d->dq.ev)
+        return;
+    sim_t *sim = d->bus->sim;
+    sim_time_t tail = d->dq.e[(d->dq.head + d->dq.n - 1) & (d->dq.cap - 1)].due;
+    d->dq.ev = sim_at(sim, tail > sim_now(sim) ? tail : sim_now(sim), dmaw_fire, d, 0);
+}
+
+/* Wire time on d's link, from the rate cached at attach (exact: every
+ * valid link's ps per byte is a dyadic fraction, see link_fp()). */
+static sim_time_t dev_wire_time(const pcie_dev_t *d, size_t len)
+{
+    uint64_t tlps = (uint64_t)len / TLP_MAX_PAYLOAD + (len % TLP_MAX_PAYLOAD != 0);
+    __extension__ unsigned __int128 ps =
+        (unsigned __int128)((uint64_t)len + tlps * TLP_OVERHEAD) * d->ps_per_byte_fp;
+    return (sim_time_t)((ps + UINT32_MAX) >> 32);
+}
 
 static seg_t *seg_slot(pcie_t *bus, size_t i)
 {
@@ -431,28 +568,42 @@ static pcie_dma_status_t dma_translate(pcie_dev_t *d, uint32_t pasid, uint64_t a
     return PCIE_DMA_OK;
 }
 
-/* Move the bytes: pass-through in one call, else segment by segment. */
-static pcie_dma_status_t dma_move(pcie_dev_t *d, uint32_t pasid, uint64_t addr, uint8_t *buf,
-                                  size_t len, bool write, sim_time_t *cost)
+/* Check and translate [addr, addr + len) into bus->seg: pass-through is
+ * one segment; otherwise page by page through the IOMMU. */
+static pcie_dma_status_t dma_segments(pcie_dev_t *d, uint32_t pasid, uint64_t addr, size_t len,
+                                      bool write, size_t *nseg, sim_time_t *cost)
 {
     pcie_t *bus = d->bus;
-    if (!bus->iommu) {
-        int rc = write ? mem_write(bus->mem, addr, buf, len) : mem_read(bus->mem, addr, buf, len);
-        return rc < 0 ? PCIE_DMA_NO_MEMORY : PCIE_DMA_OK;
-    }
-    size_t nseg = 0;
-    pcie_dma_status_t s = dma_translate(d, pasid, addr, len, write, &nseg, cost);
-    if (s != PCIE_DMA_OK)
-        return s;
+    if (bus->iommu)
+        return dma_translate(d, pasid, addr, len, write, nseg, cost);
+    uint64_t msize = mem_size(bus->mem);
+    if (addr > msize || len > msize - addr)
+        return PCIE_DMA_NO_MEMORY;
+    *seg_slot(bus, 0) = (seg_t){addr, len};
+    *nseg = 1;
+    return PCIE_DMA_OK;
+}
+
+/* Read: the bytes are taken now.  Write: they are staged to land at the
+ * write's completion time `due`. */
+static void dma_move(pcie_dev_t *d, uint8_t *buf, size_t nseg, bool write, sim_time_t due)
+{
+    pcie_t *bus = d->bus;
     for (size_t i = 0; i < nseg; i++) {
         const seg_t *g = &bus->seg[i];
-        if (write)
-            mem_write(bus->mem, g->pa, buf, g->len);
-        else
+        if (write) {
+            fifo_push(&d->dq, (pending_t){.due = due, .off = g->pa, .val = g->len});
+            dbuf_put(d, buf, g->len);
+            bus->dq_pending++;
+            if (due < bus->dq_next)
+                bus->dq_next = due;
+        } else {
             mem_read(bus->mem, g->pa, buf, g->len);
+        }
         buf += g->len;
     }
-    return PCIE_DMA_OK;
+    if (write)
+        dmaw_arm(d);
 }
 
 static pcie_dma_status_t dma(pcie_dev_t *d, uint32_t pasid, uint64_t addr, uint8_t *buf,
@@ -464,24 +615,28 @@ static pcie_dma_status_t dma(pcie_dev_t *d, uint32_t pasid, uint64_t addr, uint8
     sim_time_t now = sim_now(bus->sim);
     sim_time_t start = *busy > now ? *busy : now;
     sim_time_t cost = cost_ps(bus->costs, COST_PCIE_DMA);
-    pcie_dma_status_t s = dma_move(d, pasid, addr, buf, len, write, &cost);
+    size_t nseg = 0;
+    pcie_dma_status_t s = dma_segments(d, pasid, addr, len, write, &nseg, &cost);
     if (s != PCIE_DMA_OK) {
         bus->st.dma_faults++;
         if (done)
             *done = start + cost;
         return s;
     }
-    sim_time_t wire = pcie_wire_time(d->link, len);
+    sim_time_t wire = dev_wire_time(d, len);
+    sim_time_t end = start + cost + wire;
     *busy = start + wire;
-    if (done)
-        *done = start + cost + wire;
     if (write) {
+        end = fifo_due(&d->dq, end, 0); /* in order after earlier writes */
         bus->st.dma_writes++;
         bus->st.dma_write_bytes += len;
     } else {
         bus->st.dma_reads++;
         bus->st.dma_read_bytes += len;
     }
+    dma_move(d, buf, nseg, write, end);
+    if (done)
+        *done = end;
     return PCIE_DMA_OK;
 }
 
@@ -513,12 +668,16 @@ pcie_t *pcie_create(sim_t *sim, struct mem *mem, struct iommu *iommu,
     bus->iommu = iommu;
     bus->costs = costs;
     bus->sink = sink;
+    bus->dq_next = SIM_TIME_MAX;
+    mem_set_read_hook(mem, dmaw_sync, bus);
     return bus;
 }
 
 static void dev_free(pcie_dev_t *d)
 {
     fifo_free(&d->wq, d->bus->sim);
+    fifo_free(&d->dq, d->bus->sim);
+    free(d->dbuf);
     free(d->msix);
     free(d);
 }
@@ -527,6 +686,7 @@ void pcie_destroy(pcie_t *bus)
 {
     if (!bus)
         return;
+    mem_set_read_hook(bus->mem, NULL, NULL);
     for (size_t i = 0; i < bus->nmap; i++)
         dev_free(bus->map[i]);
     fifo_free(&bus->msi, bus->sim);
@@ -599,6 +759,7 @@ pcie_dev_t *pcie_attach(pcie_t *bus, const char *name, uint16_t rid, uint64_t ba
     snprintf(d->name, sizeof d->name, "%s", name ? name : "?");
     d->rid = rid;
     d->link = link;
+    d->ps_per_byte_fp = link_fp(link);
     if (msix_init(d, bar_size, msix_vectors, msix_off) < 0 || map_insert(bus, d) < 0) {
         dev_free(d);
         return NULL;

@@ -431,7 +431,16 @@ START_TEST(test_dma_moves_bytes_both_ways)
     sim_time_t done;
     ck_assert_int_eq(pcie_dma_write(r.da, IOMMU_NO_PASID, 0x1F80, out, sizeof out, &done),
                      PCIE_DMA_OK);
-    uint8_t check[300];
+    /* a DMA write lands when it completes, not when it is issued: a CPU
+     * polling this memory must not see it early */
+    uint8_t check[300], zero[300] = {0};
+    mem_read(r.mem, 0x1F80, check, sizeof check);
+    ck_assert_mem_eq(check, zero, sizeof zero);
+    sim_run(r.sim, done - 1);
+    mem_read(r.mem, 0x1F80, check, sizeof check);
+    ck_assert_mem_eq(check, zero, sizeof zero);
+    sim_run(r.sim, done);
+    ck_assert_uint_eq(sim_now(r.sim), done);
     mem_read(r.mem, 0x1F80, check, sizeof check);
     ck_assert_mem_eq(check, out, sizeof out);
     ck_assert_int_eq(pcie_dma_read(r.db, IOMMU_NO_PASID, 0x1F80, in, sizeof in, &done),
@@ -611,6 +620,7 @@ START_TEST(test_dma_through_iommu_translates_each_page)
     ck_assert_int_eq(pcie_dma_write(r.da, IOMMU_NO_PASID, 0x800, out, sizeof out, &done),
                      PCIE_DMA_OK);
     ck_assert_uint_eq(io.lookups, 3);
+    sim_run(r.sim, done); /* the write lands at its completion */
     uint8_t got[4096];
     mem_read(r.mem, 0x170800, got, 0x800);
     ck_assert_mem_eq(got, out, 0x800);
