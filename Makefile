@@ -87,10 +87,13 @@ demo: $(PARASIM)
 test-bins: $(TEST_BINS) $(PARASIM)
 
 # Every check runner runs even if an earlier one fails; the exit status
-# says whether any failed.  PARASIM tells end-to-end tests which binary to run.
+# says whether any failed.  PARASIM tells end-to-end tests which binary to
+# run, PARASIM_SHARED where the shared inputs (../shared: real traces,
+# reference vectors) are.
+PARASIM_SHARED ?= $(abspath ../shared)
 check: test-bins
 	@fail=0; for t in $(TEST_BINS); do \
-	  echo "== $$t"; PARASIM=$(abspath $(PARASIM)) $$t || fail=1; \
+	  echo "== $$t"; PARASIM=$(abspath $(PARASIM)) PARASIM_SHARED=$(PARASIM_SHARED) $$t || fail=1; \
 	done; \
 	if [ $$fail = 0 ]; then echo "make check: all suites passed"; else echo "make check: FAILED" >&2; exit 1; fi
 
