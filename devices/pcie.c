@@ -67,6 +67,7 @@
 #include <string.h>
 
 #include "devices/iommu.h"
+#include "devices/le.h"
 #include "devices/mem.h"
 #include "model/cost.h"
 #include "sim/alloc.h"
@@ -192,11 +193,6 @@ static void fifo_free(fifo_t *f, sim_t *sim)
 
 /* ---------------------------------------------------------------- MSI-X */
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static uint8_t *msix_entry(pcie_dev_t *d, unsigned v) { return d->msix + (size_t)v * MSIX_ENTRY; }
 
 static uint8_t *msix_pba_byte(pcie_dev_t *d, unsigned v)
@@ -219,9 +215,9 @@ static void msix_emit(pcie_dev_t *d, unsigned v)
 {
     pcie_t *bus = d->bus;
     const uint8_t *e = msix_entry(d, v);
-    uint64_t addr = (uint64_t)le32(e + 4) << 32 | le32(e);
+    uint64_t addr = (uint64_t)le_get32(e + 4) << 32 | le_get32(e);
     unsigned core, vector;
-    if (!irq_msi_decode(addr, le32(e + 8), &core, &vector)) {
+    if (!irq_msi_decode(addr, le_get32(e + 8), &core, &vector)) {
         bus->st.msix_dropped++;
         return;
     }
@@ -235,7 +231,7 @@ static void msix_emit(pcie_dev_t *d, unsigned v)
 void pcie_msix_send(pcie_dev_t *d, unsigned vector)
 {
     assert(vector < d->msix_n && "pcie_msix_send: no such vector");
-    if (le32(msix_entry(d, vector) + 12) & MSIX_CTRL_MASK) {
+    if (le_get32(msix_entry(d, vector) + 12) & MSIX_CTRL_MASK) {
         *msix_pba_byte(d, vector) |= (uint8_t)(1u << (vector % 8));
         d->bus->st.msix_pending++;
         return;
@@ -261,7 +257,7 @@ static void msix_write(pcie_dev_t *d, uint64_t rel, uint64_t val, unsigned size)
     for (uint64_t v = rel / MSIX_ENTRY; v <= (rel + size - 1) / MSIX_ENTRY && v < d->msix_n; v++) {
         uint8_t *pb = msix_pba_byte(d, (unsigned)v);
         uint8_t bit = (uint8_t)(1u << (v % 8));
-        if ((*pb & bit) && !(le32(msix_entry(d, (unsigned)v) + 12) & MSIX_CTRL_MASK)) {
+        if ((*pb & bit) && !(le_get32(msix_entry(d, (unsigned)v) + 12) & MSIX_CTRL_MASK)) {
             *pb &= (uint8_t)~bit;
             msix_emit(d, (unsigned)v);
         }

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "devices/nic.h"
+#include "devices/le.h"
 #include "devices/pcie.h"
 #include "sim/engine.h"
 
@@ -399,30 +400,6 @@ pcie_dma_status_t nic_ring_fetch(nic_t *n, unsigned q, uint64_t base, uint32_t s
 static inline uint64_t nic_ring_base(uint32_t bal, uint32_t bah)
 {
     return (uint64_t)bah << 32 | bal;
-}
-
-static inline uint32_t le32(const uint8_t *b)
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static inline uint64_t le64(const uint8_t *b)
-{
-    return (uint64_t)le32(b) | (uint64_t)le32(b + 4) << 32;
-}
-
-static inline void put_le32(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)v;
-    b[1] = (uint8_t)(v >> 8);
-    b[2] = (uint8_t)(v >> 16);
-    b[3] = (uint8_t)(v >> 24);
-}
-
-static inline void put_le16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)v;
-    b[1] = (uint8_t)(v >> 8);
 }
 
 static inline sim_time_t tmax(sim_time_t a, sim_time_t b) { return a > b ? a : b; }

@@ -139,13 +139,13 @@ unsigned nic_rss_queue(const nic_t *n, uint32_t hash)
 
 void nic_rss_write_key(nic_t *n, unsigned i, uint32_t val)
 {
-    put_le32(n->rss_key + 4 * i, val);
+    le_put32(n->rss_key + 4 * i, val);
     n->rss_table_stale = true;
 }
 
 uint32_t nic_rss_read_key(const nic_t *n, unsigned i)
 {
-    return le32(n->rss_key + 4 * i);
+    return le_get32(n->rss_key + 4 * i);
 }
 
 void nic_rss_write_reta(nic_t *n, unsigned i, uint32_t val)
@@ -160,5 +160,5 @@ void nic_rss_write_reta(nic_t *n, unsigned i, uint32_t val)
 
 uint32_t nic_rss_read_reta(const nic_t *n, unsigned i)
 {
-    return le32(n->reta + 4 * i);
+    return le_get32(n->reta + 4 * i);
 }

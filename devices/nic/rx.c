@@ -100,7 +100,7 @@ static void rx_fetch(nic_t *n, unsigned q, bool force)
     r->fetch_faulted = false;
     for (uint32_t i = 0; i < cnt; i++) {
         rx_cached_t *e = slot(r, r->c_count + i);
-        e->pkt_addr = le64(buf + i * DESC_BYTES);
+        e->pkt_addr = le_get64(buf + i * DESC_BYTES);
         e->ready = done;
     }
     r->c_count += cnt;
@@ -159,10 +159,10 @@ static bool rx_writeback(nic_t *n, unsigned q, size_t len, uint32_t need, const 
         uint8_t wb[DESC_BYTES] = { 0 };
         size_t off = (size_t)i * bsize;
         size_t chunk = len - off < bsize ? len - off : bsize;
-        put_le32(wb, m->pkt_info);
-        put_le32(wb + 4, m->hash);
-        put_le32(wb + 8, RXD_STAT_DD | m->status | (i + 1 == need ? RXD_STAT_EOP : 0));
-        put_le16(wb + 12, (uint16_t)chunk);
+        le_put32(wb, m->pkt_info);
+        le_put32(wb + 4, m->hash);
+        le_put32(wb + 8, RXD_STAT_DD | m->status | (i + 1 == need ? RXD_STAT_EOP : 0));
+        le_put16(wb + 12, (uint16_t)chunk);
         uint32_t idx = (r->head + i) % r->size;
         sim_time_t d;
         if (pcie_dma_write(n->dev, nic_pasid(n, q), base + (uint64_t)idx * DESC_BYTES, wb,

@@ -83,9 +83,9 @@ static void tx_fetch(nic_t *n, unsigned q)
     for (uint32_t i = 0; i < cnt; i++) {
         tx_cached_t *e = slot(t, held + i);
         const uint8_t *d = buf + i * DESC_BYTES;
-        e->addr = le64(d);
-        e->cmd_type_len = le32(d + 8);
-        e->olinfo = le32(d + 12);
+        e->addr = le_get64(d);
+        e->cmd_type_len = le_get32(d + 8);
+        e->olinfo = le_get32(d + 12);
         e->ready = done;
     }
     t->n_fetched += cnt;
@@ -155,7 +155,7 @@ static sim_time_t write_run(nic_t *n, unsigned q, uint32_t i, uint32_t len)
     uint64_t base = nic_ring_base(t->bal, t->bah);
     uint8_t wb[TX_DESC_CACHE * DESC_BYTES] = { 0 };
     for (uint32_t k = 0; k < len; k++)
-        put_le32(wb + k * DESC_BYTES + STATUS_OFF, TXD_STAT_DD);
+        le_put32(wb + k * DESC_BYTES + STATUS_OFF, TXD_STAT_DD);
     uint32_t idx = (t->head + i) % t->size;
     uint32_t first = t->size - idx < len ? t->size - idx : len;
     sim_time_t d1 = 0, d2 = 0;

@@ -163,28 +163,28 @@ static void put_str(uint8_t *p, size_t n, const char *s)
 static void id_ctrl(const nvme_t *c, uint8_t *d)
 {
     char s[64];
-    nvme_put16(d + 0, NVME_VID);   /* VID */
-    nvme_put16(d + 2, NVME_VID);   /* SSVID */
+    le_put16(d + 0, NVME_VID);   /* VID */
+    le_put16(d + 2, NVME_VID);   /* SSVID */
     snprintf(s, sizeof s, "PSIM%04X", c->cfg.rid);
     put_str(d + 4, 20, s);         /* SN */
     snprintf(s, sizeof s, "parasim NVMe %s", nvme_media_name(c->cfg.media));
     put_str(d + 24, 40, s);        /* MN */
     put_str(d + 64, 8, "1.0");     /* FR */
     d[77] = NVME_MDTS;             /* MDTS, units of CAP.MPSMIN */
-    nvme_put16(d + 78, 0);         /* CNTLID */
-    nvme_put32(d + 80, NVME_VS_1_4); /* VER */
+    le_put16(d + 78, 0);         /* CNTLID */
+    le_put32(d + 80, NVME_VS_1_4); /* VER */
     d[111] = 1;                    /* CNTRLTYPE: I/O controller */
-    nvme_put16(d + 256, 0);        /* OACS: no optional admin commands */
+    le_put16(d + 256, 0);        /* OACS: no optional admin commands */
     d[258] = 3;                    /* ACL, 0's based */
     d[259] = NVME_AERL;            /* AERL, 0's based */
     d[260] = 0x03;                 /* FRMW: one slot, read only */
     d[263] = 0;                    /* NPSS: one power state */
     d[512] = NVME_SQES_LOG2 << 4 | NVME_SQES_LOG2; /* SQES: max 6, required 6 */
     d[513] = NVME_CQES_LOG2 << 4 | NVME_CQES_LOG2; /* CQES: max 4, required 4 */
-    nvme_put32(d + 516, 1);        /* NN */
-    nvme_put16(d + 520, 0);        /* ONCS */
+    le_put32(d + 516, 1);        /* NN */
+    le_put16(d + 520, 0);        /* ONCS */
     d[525] = 0;                    /* VWC: no volatile write cache */
-    nvme_put32(d + 536, 0);        /* SGLS: SGLs not supported */
+    le_put32(d + 536, 0);        /* SGLS: SGLs not supported */
     snprintf(s, sizeof s, "nqn.2019-04.org.parasim:nvme:%04x", c->cfg.rid);
     memcpy(d + 768, s, strlen(s)); /* SUBNQN, NUL padded */
 }
@@ -192,14 +192,14 @@ static void id_ctrl(const nvme_t *c, uint8_t *d)
 /* Identify Namespace data structure (Figure 245). */
 static void id_ns(const nvme_t *c, uint8_t *d)
 {
-    nvme_put64(d + 0, c->cfg.ns_blocks);  /* NSZE */
-    nvme_put64(d + 8, c->cfg.ns_blocks);  /* NCAP */
-    nvme_put64(d + 16, c->cfg.ns_blocks); /* NUSE: fully provisioned */
+    le_put64(d + 0, c->cfg.ns_blocks);  /* NSZE */
+    le_put64(d + 8, c->cfg.ns_blocks);  /* NCAP */
+    le_put64(d + 16, c->cfg.ns_blocks); /* NUSE: fully provisioned */
     d[24] = 0;                            /* NSFEAT */
     d[25] = 0;                            /* NLBAF: one format, 0's based */
     d[26] = 0;                            /* FLBAS: format 0, no metadata */
     /* LBAF0: MS 15:0 = 0, LBADS 23:16 = log2(lba size), RP 25:24 = 0 */
-    nvme_put32(d + 128, (c->cfg.lba_size == 4096 ? 12u : 9u) << 16);
+    le_put32(d + 128, (c->cfg.lba_size == 4096 ? 12u : 9u) << 16);
 }
 
 static uint16_t identify_fill(nvme_cmd_t *m, uint8_t *buf)
@@ -219,7 +219,7 @@ static uint16_t identify_fill(nvme_cmd_t *m, uint8_t *buf)
         if (nsid >= 0xFFFFFFFEu)
             return NVME_SC_INVALID_NS;
         if (nsid < 1)
-            nvme_put32(buf, 1);
+            le_put32(buf, 1);
         return NVME_OK;
     default:
         return NVME_SC_INVALID_FIELD;

@@ -89,7 +89,7 @@ static uint16_t prp_list(nvme_cmd_t *m, uint64_t list, uint32_t rem, sim_time_t 
             return NVME_SC_DATA_XFER;
         }
         for (uint64_t i = 0; i < n - chain; i++) {
-            uint64_t e = nvme_le64(raw + 8 * i);
+            uint64_t e = le_get64(raw + 8 * i);
             uint32_t chunk = rem < ps ? rem : (uint32_t)ps;
             if (e & mask)
                 return NVME_SC_PRP_OFFSET;
@@ -97,7 +97,7 @@ static uint16_t prp_list(nvme_cmd_t *m, uint64_t list, uint32_t rem, sim_time_t 
             rem -= chunk;
         }
         if (chain)
-            list = nvme_le64(raw + 8 * (n - 1));
+            list = le_get64(raw + 8 * (n - 1));
     }
     return NVME_OK;
 }

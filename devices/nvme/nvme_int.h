@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/le.h"
 #include "devices/nvme.h"
 #include "sim/engine.h"
 
@@ -164,30 +165,6 @@ typedef struct nvme_cmd {
     nvme_seg_t segs[NVME_MAX_SEGS];
 } nvme_cmd_t;
 
-static inline uint32_t nvme_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline uint64_t nvme_le64(const uint8_t *p)
-{
-    return (uint64_t)nvme_le32(p) | (uint64_t)nvme_le32(p + 4) << 32;
-}
-static inline void nvme_put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static inline void nvme_put32(uint8_t *p, uint32_t v)
-{
-    nvme_put16(p, (uint16_t)v);
-    nvme_put16(p + 2, (uint16_t)(v >> 16));
-}
-static inline void nvme_put64(uint8_t *p, uint64_t v)
-{
-    nvme_put32(p, (uint32_t)v);
-    nvme_put32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* SQE fields (Figure 105): CDW0 opcode 7:0, FUSE 9:8, PSDT 15:14, CID
  * 31:16; NSID at byte 4; PRP1 at 24; PRP2 at 32; CDWn at 4n. */
 static inline uint8_t nvme_sqe_opcode(const nvme_cmd_t *m) { return m->sqe[0]; }
@@ -197,10 +174,10 @@ static inline uint16_t nvme_sqe_cid(const nvme_cmd_t *m)
 {
     return (uint16_t)(m->sqe[2] | m->sqe[3] << 8);
 }
-static inline uint32_t nvme_sqe_nsid(const nvme_cmd_t *m) { return nvme_le32(m->sqe + 4); }
-static inline uint64_t nvme_sqe_prp1(const nvme_cmd_t *m) { return nvme_le64(m->sqe + 24); }
-static inline uint64_t nvme_sqe_prp2(const nvme_cmd_t *m) { return nvme_le64(m->sqe + 32); }
-static inline uint32_t nvme_sqe_cdw(const nvme_cmd_t *m, unsigned n) { return nvme_le32(m->sqe + 4 * n); }
+static inline uint32_t nvme_sqe_nsid(const nvme_cmd_t *m) { return le_get32(m->sqe + 4); }
+static inline uint64_t nvme_sqe_prp1(const nvme_cmd_t *m) { return le_get64(m->sqe + 24); }
+static inline uint64_t nvme_sqe_prp2(const nvme_cmd_t *m) { return le_get64(m->sqe + 32); }
+static inline uint32_t nvme_sqe_cdw(const nvme_cmd_t *m, unsigned n) { return le_get32(m->sqe + 4 * n); }
 
 /* ------------------------------------------------------------ queues
  * NVMe queues are the spec's rings, not the project's power-of-two

@@ -294,12 +294,12 @@ static void cq_post(nvme_t *c, uint16_t cqid, nvme_cmd_t *m)
 static void build_cqe(nvme_cmd_t *m, const nvme_sq_t *sq, uint16_t status, uint32_t result)
 {
     uint8_t *e = m->cqe;
-    nvme_put32(e + 0, result);                  /* DW0: command specific */
-    nvme_put32(e + 4, 0);                       /* DW1: reserved */
-    nvme_put16(e + 8, (uint16_t)sq->head);      /* DW2: SQ head pointer */
-    nvme_put16(e + 10, m->sqid);                /*      SQ identifier */
-    nvme_put16(e + 12, nvme_sqe_cid(m));        /* DW3: command identifier */
-    nvme_put16(e + 14, (uint16_t)(status << 1)); /*     status; phase set at write */
+    le_put32(e + 0, result);                  /* DW0: command specific */
+    le_put32(e + 4, 0);                       /* DW1: reserved */
+    le_put16(e + 8, (uint16_t)sq->head);      /* DW2: SQ head pointer */
+    le_put16(e + 10, m->sqid);                /*      SQ identifier */
+    le_put16(e + 12, nvme_sqe_cid(m));        /* DW3: command identifier */
+    le_put16(e + 14, (uint16_t)(status << 1)); /*     status; phase set at write */
 }
 
 static void sq_finish_delete(nvme_t *c, uint16_t qid)
