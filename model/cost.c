@@ -116,6 +116,12 @@ const cost_desc_t cost_desc[COST_COUNT] = {
         "spec only bounds it by CAP.TO (500 ms units) and QEMU's emulated "
         "controller answers at once; 10 us assumed so a driver's RDY poll "
         "loop is exercised" },
+    [COST_CPU_CYCLE] = {
+        "cpu.cycle", 1.0 / 3.0,
+        "modelled core clock 3.0 GHz, a server core of the talk's era (Intel "
+        "Xeon E5-2690 v4: 2.6 GHz base, 3.5 GHz turbo; ark.intel.com); kernel "
+        "and workload paths charge the cycles of the code they stand for, "
+        "estimated from its instruction count at ~1 instruction per cycle" },
 };
 
 static uint64_t ns_to_ps(double ns)

@@ -40,6 +40,7 @@ typedef enum cost_id {
     COST_LLFLASH_PROGRAM, /* low-latency flash page program */
     COST_MEM_PMEM_WRITE,  /* persistent-memory write reaching persistence */
     COST_NVME_READY,      /* NVMe CC.EN change to CSTS.RDY following it */
+    COST_CPU_CYCLE,       /* one core clock cycle (kernel/workload code estimates) */
     COST_COUNT
 } cost_id_t;
 

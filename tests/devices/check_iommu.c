@@ -2,12 +2,13 @@
  * drives a remapping unit (devices/iommu.h).
  *
  * The tests build root, context, PASID and page tables in a mem_t with
- * their own encoding of the VT-d rev. 3 formats (chapter 9: bit positions
- * written out below, not taken from the model's private header), discover
- * the fault-recording and IOTLB register offsets from CAP/ECAP as a driver
- * does, program the registers through iommu_mmio_write and translate.
- * Every expected address, register value and cost is worked by hand from
- * the tables each test writes; fault reasons are VT-d's codes (7.1.3). */
+ * their own encoding of the VT-d rev. 3 formats (tests/devices/iommu_drv.h:
+ * chapter 9 bit positions written out there, not taken from the model's
+ * private header), discover the fault-recording and IOTLB register offsets
+ * from CAP/ECAP as a driver does, program the registers through
+ * iommu_mmio_write and translate.  Every expected address, register value
+ * and cost is worked by hand from the tables each test writes; fault
+ * reasons are VT-d's codes (7.1.3). */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -17,6 +18,7 @@
 #include "model/cost.h"
 #include "sim/engine.h"
 #include "tests/check_main.h"
+#include "tests/devices/iommu_drv.h"
 
 /* ---------------------------------------------------------------- rig */
 
@@ -25,22 +27,10 @@
 #define MISS_PS UINT64_C(250000)  /* iommu.iotlb_miss set to 250 ns */
 #define MSIX_PS UINT64_C(100000)  /* pcie.msix set to 100 ns */
 #define NO_PASID IOMMU_NO_PASID
-
-/* register offsets fixed by the spec (VT-d 10.4) */
-#define VER 0x00
-#define CAP 0x08
-#define ECAP 0x10
-#define GCMD 0x18
-#define GSTS 0x1C
-#define RTADDR 0x20
-#define CCMD 0x28
-#define FSTS 0x34
-#define FECTL 0x38
-#define FEDATA 0x3C
-#define FEADDR 0x40
-#define FEUADDR 0x44
-
-#define BIT(n) (UINT64_C(1) << (n))
+#define BIT IOD_BIT
+#define R IOD_R
+#define W IOD_W
+#define PS IOD_PS
 
 typedef struct sink_log {
     sim_t *sim;
@@ -66,11 +56,6 @@ static void sink_deliver(void *ctx, unsigned core, unsigned vector)
     l->at = sim_now(l->sim);
 }
 
-static uint32_t rd32(rig_t *r, uint64_t off) { return (uint32_t)iommu_mmio_read(r->io, off, 4); }
-static uint64_t rd64(rig_t *r, uint64_t off) { return iommu_mmio_read(r->io, off, 8); }
-static void wr32(rig_t *r, uint64_t off, uint32_t v) { iommu_mmio_write(r->io, off, v, 4); }
-static void wr64(rig_t *r, uint64_t off, uint64_t v) { iommu_mmio_write(r->io, off, v, 8); }
-
 static void rig_init(rig_t *r, unsigned iotlb_entries)
 {
     *r = (rig_t){ 0 };
@@ -87,8 +72,8 @@ static void rig_init(rig_t *r, unsigned iotlb_entries)
     irq_sink_t sink = { .deliver = sink_deliver, .ctx = &r->log };
     r->io = iommu_create(r->sim, r->mem, &r->costs, &cfg, sink);
     ck_assert_ptr_nonnull(r->io);
-    r->fro = ((rd64(r, CAP) >> 24) & 0x3FF) * 16;  /* CAP.FRO, 16-byte units */
-    r->iro = ((rd64(r, ECAP) >> 8) & 0x3FF) * 16;  /* ECAP.IRO, 16-byte units */
+    r->fro = iod_fro(r->io);
+    r->iro = iod_iro(r->io);
 }
 
 static void rig_fini(rig_t *r)
@@ -96,56 +81,6 @@ static void rig_fini(rig_t *r)
     iommu_destroy(r->io);
     mem_destroy(r->mem);
     sim_destroy(r->sim);
-}
-
-/* Fault event: vector 0x41 on core 3, unmasked. */
-static void fault_event_setup(rig_t *r, bool unmask)
-{
-    wr32(r, FEDATA, 0x41);
-    wr32(r, FEADDR, 0xFEE00000u | 3u << 12);
-    wr32(r, FEUADDR, 0);
-    if (unmask)
-        wr32(r, FECTL, 0);
-}
-
-static void enable(rig_t *r, uint64_t root, unsigned ttm)
-{
-    wr64(r, RTADDR, root | (uint64_t)ttm << 10);
-    wr32(r, GCMD, 1u << 30); /* SRTP */
-    wr32(r, GCMD, 1u << 31); /* TE */
-}
-
-static uint64_t frcd_lo(rig_t *r, unsigned i) { return rd64(r, r->fro + 16 * i); }
-static uint64_t frcd_hi(rig_t *r, unsigned i) { return rd64(r, r->fro + 16 * i + 8); }
-static void frcd_clear(rig_t *r, unsigned i) { wr32(r, r->fro + 16 * i + 12, 1u << 31); }
-
-/* ---------------------------------------------------------------- table writers */
-/* The tests' own encoding of VT-d chapter 9. */
-
-static void put64(rig_t *r, uint64_t pa, uint64_t v) { ck_assert_int_eq(mem_write_u64(r->mem, pa, v), 0); }
-
-/* legacy root entry (9.1): P bit 0, CTP 63:12 */
-static void root_entry(rig_t *r, uint64_t root, unsigned bus, uint64_t ctp)
-{
-    put64(r, root + bus * 16, ctp | 1);
-    put64(r, root + bus * 16 + 8, 0);
-}
-
-/* legacy context entry (9.3): P 0, TT 3:2, SLPTPTR 63:12 | AW 2:0, DID 23:8 */
-static void ctx_entry(rig_t *r, uint64_t ctp, unsigned devfn, uint64_t slpt, unsigned tt,
-                      unsigned aw, uint16_t did)
-{
-    put64(r, ctp + devfn * 16, slpt | (uint64_t)tt << 2 | 1);
-    put64(r, ctp + devfn * 16 + 8, aw | (uint64_t)did << 8);
-}
-
-/* second-level entry (9.8): R bit 0, W bit 1, PS bit 7, address 51:12 */
-#define R 1u
-#define W 2u
-#define PS 0x80u
-static void pte(rig_t *r, uint64_t table, unsigned index, uint64_t pa, unsigned bits)
-{
-    put64(r, table + index * 8, pa | bits);
 }
 
 /* ---------------------------------------------------------------- legacy layout */
@@ -172,27 +107,27 @@ static void pte(rig_t *r, uint64_t table, unsigned index, uint64_t pa, unsigned 
 
 static void legacy_tables(rig_t *r)
 {
-    root_entry(r, ROOT, 0, CTX0);
-    root_entry(r, ROOT, 3, CTX3);
-    ctx_entry(r, CTX0, 0x18, A_PML4, 0, 2, 5);
-    ctx_entry(r, CTX3, 0x0A, B_L3, 0, 1, 9);
-    pte(r, A_PML4, 0, A_PDPT, R | W);
-    pte(r, A_PDPT, 1, A_PD, R | W);
-    pte(r, A_PD, 0, A_PT, R | W);
-    pte(r, A_PT, 1, 0x345000, R | W);
-    pte(r, A_PT, 2, 0x346000, R);
-    pte(r, A_PT, 3, 0x347000, W);
-    pte(r, A_PD, 1, 0xA00000, R | W | PS);
-    pte(r, B_L3, 0, B_PD, R | W);
-    pte(r, B_PD, 0, B_PT, R | W);
-    pte(r, B_PT, 5, 0x555000, R | W);
+    iod_root_entry(r->mem, ROOT, 0, CTX0);
+    iod_root_entry(r->mem, ROOT, 3, CTX3);
+    iod_ctx_entry(r->mem, CTX0, 0x18, A_PML4, 0, 2, 5);
+    iod_ctx_entry(r->mem, CTX3, 0x0A, B_L3, 0, 1, 9);
+    iod_pte(r->mem, A_PML4, 0, A_PDPT, R | W);
+    iod_pte(r->mem, A_PDPT, 1, A_PD, R | W);
+    iod_pte(r->mem, A_PD, 0, A_PT, R | W);
+    iod_pte(r->mem, A_PT, 1, 0x345000, R | W);
+    iod_pte(r->mem, A_PT, 2, 0x346000, R);
+    iod_pte(r->mem, A_PT, 3, 0x347000, W);
+    iod_pte(r->mem, A_PD, 1, 0xA00000, R | W | PS);
+    iod_pte(r->mem, B_L3, 0, B_PD, R | W);
+    iod_pte(r->mem, B_PD, 0, B_PT, R | W);
+    iod_pte(r->mem, B_PT, 5, 0x555000, R | W);
 }
 
 static void legacy_rig(rig_t *r, unsigned iotlb_entries)
 {
     rig_init(r, iotlb_entries);
     legacy_tables(r);
-    enable(r, ROOT, 0);
+    iod_enable(r->io, ROOT, 0);
 }
 
 typedef struct xl {
@@ -224,8 +159,8 @@ START_TEST(test_registers_report_capabilities_and_reset_state)
 {
     rig_t r;
     rig_init(&r, 16);
-    uint64_t cap = rd64(&r, CAP), ecap = rd64(&r, ECAP);
-    ck_assert_uint_eq(rd32(&r, VER) >> 4, 3);                 /* rev 3 */
+    uint64_t cap = iod_rd64(r.io, IOD_CAP), ecap = iod_rd64(r.io, IOD_ECAP);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_VER) >> 4, 3);       /* rev 3 */
     ck_assert_uint_eq(cap & 7, 6);                            /* ND: 64K domains */
     ck_assert_uint_eq((cap >> 8) & 0x1F, 0x6);                /* SAGAW: 39 + 48 bit */
     ck_assert_uint_eq((cap >> 16) & 0x3F, 47);                /* MGAW */
@@ -243,21 +178,21 @@ START_TEST(test_registers_report_capabilities_and_reset_state)
     ck_assert_uint_ge(r.iro, 0x100);
     ck_assert_uint_le(r.iro + 16, IOMMU_MMIO_SIZE);
     ck_assert(r.iro + 16 <= r.fro || r.fro + 128 <= r.iro);
-    ck_assert_uint_eq(rd32(&r, GSTS), 0);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0);
-    ck_assert_uint_eq(rd32(&r, FECTL), 0x80000000u);          /* IM set at reset */
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_GSTS), 0);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FECTL), 0x80000000u); /* IM set at reset */
     /* SRTP then TE, each mirrored at once in GSTS; GCMD reads 0 */
-    wr64(&r, RTADDR, 0x123000 | 1u << 10);
-    ck_assert_uint_eq(rd64(&r, RTADDR), 0x123400);
-    wr32(&r, GCMD, 1u << 30);
-    ck_assert_uint_eq(rd32(&r, GSTS), 0x40000000u);
-    wr32(&r, GCMD, 1u << 31);
-    ck_assert_uint_eq(rd32(&r, GSTS), 0xC0000000u);
-    ck_assert_uint_eq(rd32(&r, GCMD), 0);
-    wr32(&r, GCMD, 0);
-    ck_assert_uint_eq(rd32(&r, GSTS), 0x40000000u);
+    iod_wr64(r.io, IOD_RTADDR, 0x123000 | 1u << 10);
+    ck_assert_uint_eq(iod_rd64(r.io, IOD_RTADDR), 0x123400);
+    iod_wr32(r.io, IOD_GCMD, 1u << 30);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_GSTS), 0x40000000u);
+    iod_wr32(r.io, IOD_GCMD, 1u << 31);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_GSTS), 0xC0000000u);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_GCMD), 0);
+    iod_wr32(r.io, IOD_GCMD, 0);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_GSTS), 0x40000000u);
     /* 32-bit halves of a 64-bit register */
-    ck_assert_uint_eq(rd32(&r, CAP) | (uint64_t)rd32(&r, CAP + 4) << 32, cap);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_CAP) | (uint64_t)iod_rd32(r.io, IOD_CAP + 4) << 32, cap);
     rig_fini(&r);
 }
 END_TEST
@@ -286,9 +221,9 @@ START_TEST(test_translation_disabled_is_identity_at_no_cost)
     ck_xl(&r, 0xFFFF, 7, 0x1000, false, 0x1000, 0x2000, 0);
     /* enabled, then disabled again (TE cleared): identity again */
     legacy_tables(&r);
-    enable(&r, ROOT, 0);
+    iod_enable(r.io, ROOT, 0);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, MISS_PS);
-    wr32(&r, GCMD, 0);
+    iod_wr32(r.io, IOD_GCMD, 0);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x40001000, 0x40002000, 0);
     const iommu_stats_t *s = iommu_stats(r.io);
     ck_assert_uint_eq(s->translations, 4);
@@ -301,7 +236,7 @@ START_TEST(test_context_pass_through_type)
 {
     rig_t r;
     legacy_rig(&r, 16);
-    ctx_entry(&r, CTX0, 0x28, 0, 2, 2, 11); /* 00:05.0, TT = 10b */
+    iod_ctx_entry(r.mem, CTX0, 0x28, 0, 2, 2, 11); /* 00:05.0, TT = 10b */
     ck_xl(&r, 0x0028, NO_PASID, 0x12345678, true, 0x12345678, 0x12346000, MISS_PS);
     ck_xl(&r, 0x0028, NO_PASID, 0x12345FFF, false, 0x12345FFF, 0x12346000, HIT_PS);
     const iommu_stats_t *s = iommu_stats(r.io);
@@ -333,12 +268,12 @@ START_TEST(test_permissions_are_anded_over_levels)
 {
     rig_t r;
     legacy_rig(&r, 16);
-    pte(&r, A_PDPT, 3, 0x114000, R);        /* iova 0xC0000000..: read-only */
-    pte(&r, 0x114000, 0, 0x115000, R | W);
-    pte(&r, 0x115000, 0, 0x349000, R | W);  /* leaf RW */
+    iod_pte(r.mem, A_PDPT, 3, 0x114000, R);        /* iova 0xC0000000..: read-only */
+    iod_pte(r.mem, 0x114000, 0, 0x115000, R | W);
+    iod_pte(r.mem, 0x115000, 0, 0x349000, R | W);  /* leaf RW */
     ck_xl(&r, RID_A, NO_PASID, 0xC0000010, false, 0x349010, 0xC0001000, MISS_PS);
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0xC0000010, true).f, IOMMU_FAULT_WRITE);
-    ck_assert_uint_eq(frcd_hi(&r, 0), 0x8000000500000018u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), 0x8000000500000018u);
     rig_fini(&r);
 }
 END_TEST
@@ -349,14 +284,14 @@ START_TEST(test_write_to_read_only_page_faults_with_record_and_interrupt)
 {
     rig_t r;
     legacy_rig(&r, 16);
-    fault_event_setup(&r, true);
+    iod_fault_event(r.io, 3, 0x41, true);
     xl_t x = xlate(&r, RID_A, NO_PASID, 0x40002468, true);
     ck_assert_int_eq(x.f, IOMMU_FAULT_WRITE);
     ck_assert_uint_eq(x.cost, MISS_PS);
     /* FRCD0: FI = page, SID 0x0018, FR 05h, T1 = 0 (write), F */
-    ck_assert_uint_eq(frcd_lo(&r, 0), 0x40002000);
-    ck_assert_uint_eq(frcd_hi(&r, 0), 0x8000000500000018u);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0x2); /* PPF, FRI 0 */
+    ck_assert_uint_eq(iod_frcd_lo(r.io, 0), 0x40002000);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), 0x8000000500000018u);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0x2); /* PPF, FRI 0 */
     /* the message arrives pcie.msix later on core 3, vector 0x41 */
     ck_assert_uint_eq(r.log.n, 0);
     sim_run(r.sim, SIM_TIME_MAX);
@@ -365,15 +300,15 @@ START_TEST(test_write_to_read_only_page_faults_with_record_and_interrupt)
     ck_assert_uint_eq(r.log.vector, 0x41);
     ck_assert_uint_eq(r.log.at, MSIX_PS);
     /* the kernel clears F: no pending fault */
-    frcd_clear(&r, 0);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0);
-    ck_assert_uint_eq(frcd_hi(&r, 0) >> 63, 0);
+    iod_frcd_clear(r.io, 0);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0) >> 63, 0);
     /* read of a write-only page: FR 06h, T1 = 1 (read), next register */
     x = xlate(&r, RID_A, NO_PASID, 0x40003010, false);
     ck_assert_int_eq(x.f, IOMMU_FAULT_READ);
-    ck_assert_uint_eq(frcd_lo(&r, 1), 0x40003000);
-    ck_assert_uint_eq(frcd_hi(&r, 1), 0xC000000600000018u);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0x102); /* PPF, FRI 1 */
+    ck_assert_uint_eq(iod_frcd_lo(r.io, 1), 0x40003000);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 1), 0xC000000600000018u);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0x102); /* PPF, FRI 1 */
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 2);
     /* a read of the read-only page is fine, from the now cached entry */
@@ -389,7 +324,7 @@ START_TEST(test_fault_event_only_when_ppf_becomes_set)
 {
     rig_t r;
     legacy_rig(&r, 16);
-    fault_event_setup(&r, true);
+    iod_fault_event(r.io, 3, 0x41, true);
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40002000, true).f, IOMMU_FAULT_WRITE);
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 1);
@@ -397,14 +332,14 @@ START_TEST(test_fault_event_only_when_ppf_becomes_set)
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40002000, true).f, IOMMU_FAULT_WRITE);
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 1);
-    ck_assert_uint_eq(frcd_hi(&r, 1), 0x8000000500000018u);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0x2); /* FRI stays 0 */
-    frcd_clear(&r, 0);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0x2); /* record 1 still pending */
-    frcd_clear(&r, 1);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 1), 0x8000000500000018u);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0x2); /* FRI stays 0 */
+    iod_frcd_clear(r.io, 0);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0x2); /* record 1 still pending */
+    iod_frcd_clear(r.io, 1);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0);
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40002000, true).f, IOMMU_FAULT_WRITE);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0x202); /* FRI 2 */
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0x202); /* FRI 2 */
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 2);
     rig_fini(&r);
@@ -415,25 +350,25 @@ START_TEST(test_masked_fault_event_is_delivered_on_unmask)
 {
     rig_t r;
     legacy_rig(&r, 16);
-    fault_event_setup(&r, false); /* IM stays set from reset */
+    iod_fault_event(r.io, 3, 0x41, false); /* IM stays set from reset */
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40002000, true).f, IOMMU_FAULT_WRITE);
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 0);
-    ck_assert_uint_eq(rd32(&r, FECTL), 0xC0000000u); /* IM, IP */
-    wr32(&r, FECTL, 0);
-    ck_assert_uint_eq(rd32(&r, FECTL), 0);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FECTL), 0xC0000000u); /* IM, IP */
+    iod_wr32(r.io, IOD_FECTL, 0);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FECTL), 0);
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 1);
     ck_assert_uint_eq(r.log.vector, 0x41);
     /* masked again; the kernel services the fault by polling: IP clears,
      * and unmasking sends nothing */
-    frcd_clear(&r, 0);
-    wr32(&r, FECTL, 0x80000000u);
+    iod_frcd_clear(r.io, 0);
+    iod_wr32(r.io, IOD_FECTL, 0x80000000u);
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40002000, true).f, IOMMU_FAULT_WRITE);
-    ck_assert_uint_eq(rd32(&r, FECTL), 0xC0000000u);
-    frcd_clear(&r, 1);
-    ck_assert_uint_eq(rd32(&r, FECTL), 0x80000000u);
-    wr32(&r, FECTL, 0);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FECTL), 0xC0000000u);
+    iod_frcd_clear(r.io, 1);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FECTL), 0x80000000u);
+    iod_wr32(r.io, IOD_FECTL, 0);
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 1);
     rig_fini(&r);
@@ -444,7 +379,7 @@ START_TEST(test_not_present_root_context_and_pte_fault)
 {
     rig_t r;
     legacy_rig(&r, 16);
-    fault_event_setup(&r, true);
+    iod_fault_event(r.io, 3, 0x41, true);
     /* 05:00.0: root entry for bus 5 not present (FR 01h) */
     ck_assert_int_eq(xlate(&r, 0x0500, NO_PASID, 0x1000, false).f, IOMMU_FAULT_ROOT);
     /* 00:04.0: context entry not present (FR 02h) */
@@ -454,21 +389,21 @@ START_TEST(test_not_present_root_context_and_pte_fault)
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40004000, true).f, IOMMU_FAULT_NOT_PRESENT);
     /* intermediate entry not present (PDPT[2]) */
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x80000000, false).f, IOMMU_FAULT_NOT_PRESENT);
-    ck_assert_uint_eq(frcd_hi(&r, 0), 0xC000000100000500u);
-    ck_assert_uint_eq(frcd_hi(&r, 1), 0xC000000200000020u);
-    ck_assert_uint_eq(frcd_lo(&r, 2), 0x40004000);
-    ck_assert_uint_eq(frcd_hi(&r, 2), 0xC000000600000018u);
-    ck_assert_uint_eq(frcd_hi(&r, 3), 0x8000000500000018u);
-    ck_assert_uint_eq(frcd_lo(&r, 4), 0x80000000);
-    ck_assert_uint_eq(frcd_hi(&r, 4), 0xC000000600000018u);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0x2);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), 0xC000000100000500u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 1), 0xC000000200000020u);
+    ck_assert_uint_eq(iod_frcd_lo(r.io, 2), 0x40004000);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 2), 0xC000000600000018u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 3), 0x8000000500000018u);
+    ck_assert_uint_eq(iod_frcd_lo(r.io, 4), 0x80000000);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 4), 0xC000000600000018u);
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0x2);
     const iommu_stats_t *s = iommu_stats(r.io);
     ck_assert_uint_eq(s->faults[IOMMU_FAULT_ROOT], 1);
     ck_assert_uint_eq(s->faults[IOMMU_FAULT_CONTEXT], 1);
     ck_assert_uint_eq(s->faults[IOMMU_FAULT_NOT_PRESENT], 3);
     /* a present leaf appearing needs no invalidation: not-present entries
      * are never cached (CAP.CM = 0) */
-    pte(&r, A_PT, 4, 0x348000, R);
+    iod_pte(r.mem, A_PT, 4, 0x348000, R);
     ck_xl(&r, RID_A, NO_PASID, 0x40004004, false, 0x348004, 0x40005000, MISS_PS);
     rig_fini(&r);
 }
@@ -480,16 +415,16 @@ START_TEST(test_address_width_and_table_outside_memory_fault)
     legacy_rig(&r, 16);
     /* device B has 39-bit tables: iova 2^39 is beyond (FR 04h) */
     ck_assert_int_eq(xlate(&r, RID_B, NO_PASID, BIT(39), false).f, IOMMU_FAULT_ADDRESS);
-    ck_assert_uint_eq(frcd_lo(&r, 0), BIT(39));
-    ck_assert_uint_eq(frcd_hi(&r, 0), 0xC00000040000030Au);
+    ck_assert_uint_eq(iod_frcd_lo(r.io, 0), BIT(39));
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), 0xC00000040000030Au);
     /* 00:06.0: SLPTPTR at 128 MiB, outside 64 MiB of memory (FR 07h) */
-    ctx_entry(&r, CTX0, 0x30, UINT64_C(128) << 20, 0, 2, 12);
+    iod_ctx_entry(r.mem, CTX0, 0x30, UINT64_C(128) << 20, 0, 2, 12);
     ck_assert_int_eq(xlate(&r, 0x0030, NO_PASID, 0x1000, false).f, IOMMU_FAULT_ADDRESS);
-    ck_assert_uint_eq(frcd_hi(&r, 1), 0xC000000700000030u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 1), 0xC000000700000030u);
     /* 00:07.0: AW 011b (57-bit) is not in SAGAW: invalid context (FR 03h) */
-    ctx_entry(&r, CTX0, 0x38, A_PML4, 0, 3, 13);
+    iod_ctx_entry(r.mem, CTX0, 0x38, A_PML4, 0, 3, 13);
     ck_assert_int_eq(xlate(&r, 0x0038, NO_PASID, 0x1000, true).f, IOMMU_FAULT_CONTEXT);
-    ck_assert_uint_eq(frcd_hi(&r, 2), 0x8000000300000038u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 2), 0x8000000300000038u);
     rig_fini(&r);
 }
 END_TEST
@@ -498,24 +433,24 @@ START_TEST(test_fault_recording_overflow_sets_pfo)
 {
     rig_t r;
     legacy_rig(&r, 16);
-    fault_event_setup(&r, true);
+    iod_fault_event(r.io, 3, 0x41, true);
     for (unsigned i = 0; i < 9; i++)
         ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40002000 + i, true).f, IOMMU_FAULT_WRITE);
-    ck_assert_uint_eq(rd32(&r, FSTS), 0x3); /* PFO, PPF, FRI 0 */
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0x3); /* PFO, PPF, FRI 0 */
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 1); /* one interrupt: PPF was set once */
     for (unsigned i = 0; i < 8; i++)
-        ck_assert_uint_eq(frcd_hi(&r, i) >> 63, 1);
+        ck_assert_uint_eq(iod_frcd_hi(r.io, i) >> 63, 1);
     /* while PFO is set nothing more is recorded, even with free registers */
-    frcd_clear(&r, 0);
+    iod_frcd_clear(r.io, 0);
     ck_assert_int_eq(xlate(&r, RID_B, NO_PASID, BIT(39), false).f, IOMMU_FAULT_ADDRESS);
-    ck_assert_uint_eq(frcd_hi(&r, 0) >> 63, 0);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0) >> 63, 0);
     for (unsigned i = 1; i < 8; i++)
-        frcd_clear(&r, i);
-    wr32(&r, FSTS, 1); /* PFO is RW1C */
-    ck_assert_uint_eq(rd32(&r, FSTS), 0);
+        iod_frcd_clear(r.io, i);
+    iod_wr32(r.io, IOD_FSTS, 1); /* PFO is RW1C */
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_FSTS), 0);
     ck_assert_int_eq(xlate(&r, RID_B, NO_PASID, BIT(39), false).f, IOMMU_FAULT_ADDRESS);
-    ck_assert_uint_eq(frcd_hi(&r, 0), 0xC00000040000030Au);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), 0xC00000040000030Au);
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 2);
     const iommu_stats_t *s = iommu_stats(r.io);
@@ -530,9 +465,9 @@ START_TEST(test_reserved_translation_table_mode_faults)
     rig_t r;
     rig_init(&r, 16);
     legacy_tables(&r);
-    enable(&r, ROOT, 2); /* TTM 10b is reserved: RTA.1, FR 30h */
+    iod_enable(r.io, ROOT, 2); /* TTM 10b is reserved: RTA.1, FR 30h */
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40001000, false).f, IOMMU_FAULT_ROOT);
-    ck_assert_uint_eq(frcd_hi(&r, 0), 0xC000003000000018u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), 0xC000003000000018u);
     rig_fini(&r);
 }
 END_TEST
@@ -576,12 +511,6 @@ START_TEST(test_iotlb_evicts_least_recently_used)
 }
 END_TEST
 
-static void iotlb_invalidate(rig_t *r, unsigned iirg, uint16_t did, uint64_t iva)
-{
-    wr64(r, r->iro, iva);
-    wr64(r, r->iro + 8, BIT(63) | (uint64_t)iirg << 60 | (uint64_t)did << 32);
-}
-
 /* Regression class: the kernel rewrites a PTE and forgets to invalidate;
  * the device keeps using the old frame until the IOTLB is invalidated. */
 START_TEST(test_changed_pte_is_seen_only_after_invalidation)
@@ -589,37 +518,37 @@ START_TEST(test_changed_pte_is_seen_only_after_invalidation)
     rig_t r;
     legacy_rig(&r, 16);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, MISS_PS);
-    pte(&r, A_PT, 1, 0x999000, R | W);
+    iod_pte(r.mem, A_PT, 1, 0x999000, R | W);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, HIT_PS);
     /* page-selective, other page: still stale */
-    iotlb_invalidate(&r, 3, 5, 0x40005000);
+    iod_iotlb_invalidate(r.io, 3, 5, 0x40005000);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, HIT_PS);
     /* page-selective, this page: IVT clears, IAIG = 11b */
-    iotlb_invalidate(&r, 3, 5, 0x40001000);
-    ck_assert_uint_eq(rd64(&r, r.iro + 8), 0x3600000500000000u);
+    iod_iotlb_invalidate(r.io, 3, 5, 0x40001000);
+    ck_assert_uint_eq(iod_rd64(r.io, r.iro + 8), 0x3600000500000000u);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x999000, 0x40002000, MISS_PS);
     /* domain-selective: another domain's does nothing, ours does */
-    pte(&r, A_PT, 1, 0x888000, R | W);
-    iotlb_invalidate(&r, 2, 6, 0);
+    iod_pte(r.mem, A_PT, 1, 0x888000, R | W);
+    iod_iotlb_invalidate(r.io, 2, 6, 0);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x999000, 0x40002000, HIT_PS);
-    iotlb_invalidate(&r, 2, 5, 0);
-    ck_assert_uint_eq(rd64(&r, r.iro + 8), 0x2400000500000000u);
+    iod_iotlb_invalidate(r.io, 2, 5, 0);
+    ck_assert_uint_eq(iod_rd64(r.io, r.iro + 8), 0x2400000500000000u);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x888000, 0x40002000, MISS_PS);
     /* global */
-    pte(&r, A_PT, 1, 0x777000, R | W);
-    iotlb_invalidate(&r, 1, 0, 0);
-    ck_assert_uint_eq(rd64(&r, r.iro + 8), 0x1200000000000000u);
+    iod_pte(r.mem, A_PT, 1, 0x777000, R | W);
+    iod_iotlb_invalidate(r.io, 1, 0, 0);
+    ck_assert_uint_eq(iod_rd64(r.io, r.iro + 8), 0x1200000000000000u);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x777000, 0x40002000, MISS_PS);
     /* a page invalidation inside a 2 MiB page drops the 2 MiB entry */
     ck_xl(&r, RID_A, NO_PASID, 0x40200000, false, 0xA00000, 0x40400000, MISS_PS);
-    pte(&r, A_PD, 1, 0xC00000, R | W | PS);
-    iotlb_invalidate(&r, 3, 5, 0x40234000);
+    iod_pte(r.mem, A_PD, 1, 0xC00000, R | W | PS);
+    iod_iotlb_invalidate(r.io, 3, 5, 0x40234000);
     ck_xl(&r, RID_A, NO_PASID, 0x40200000, false, 0xC00000, 0x40400000, MISS_PS);
     /* AM = 10: the 4 MiB at 0x40000000 cover both the 4 KiB and 2 MiB pages */
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x777000, 0x40002000, HIT_PS);
-    pte(&r, A_PT, 1, 0x666000, R | W);
-    pte(&r, A_PD, 1, 0xE00000, R | W | PS);
-    iotlb_invalidate(&r, 3, 5, 0x40000000 | 10);
+    iod_pte(r.mem, A_PT, 1, 0x666000, R | W);
+    iod_pte(r.mem, A_PD, 1, 0xE00000, R | W | PS);
+    iod_iotlb_invalidate(r.io, 3, 5, 0x40000000 | 10);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x666000, 0x40002000, MISS_PS);
     ck_xl(&r, RID_A, NO_PASID, 0x40200000, false, 0xE00000, 0x40400000, MISS_PS);
     ck_assert_uint_eq(iommu_stats(r.io)->invalidations, 7);
@@ -634,11 +563,11 @@ START_TEST(test_permission_upgrade_needs_invalidation)
     rig_t r;
     legacy_rig(&r, 16);
     ck_xl(&r, RID_A, NO_PASID, 0x40002000, false, 0x346000, 0x40003000, MISS_PS);
-    pte(&r, A_PT, 2, 0x346000, R | W);
+    iod_pte(r.mem, A_PT, 2, 0x346000, R | W);
     xl_t x = xlate(&r, RID_A, NO_PASID, 0x40002000, true);
     ck_assert_int_eq(x.f, IOMMU_FAULT_WRITE);
     ck_assert_uint_eq(x.cost, HIT_PS);
-    iotlb_invalidate(&r, 3, 5, 0x40002000);
+    iod_iotlb_invalidate(r.io, 3, 5, 0x40002000);
     ck_xl(&r, RID_A, NO_PASID, 0x40002000, true, 0x346000, 0x40003000, MISS_PS);
     rig_fini(&r);
 }
@@ -651,29 +580,29 @@ START_TEST(test_context_cache_invalidation)
     rig_t r;
     legacy_rig(&r, 16);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, MISS_PS);
-    put64(&r, CTX0 + 0x18 * 16, 0); /* context entry of A: not present */
+    iod_put64(r.mem, CTX0 + 0x18 * 16, 0); /* context entry of A: not present */
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, HIT_PS);
     /* device-selective for 00:03.1: not A */
-    wr64(&r, CCMD, BIT(63) | UINT64_C(3) << 61 | 0x0019u << 16);
+    iod_wr64(r.io, IOD_CCMD, BIT(63) | UINT64_C(3) << 61 | 0x0019u << 16);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, HIT_PS);
     /* same, function mask 11b: every function of 00:03 */
-    wr64(&r, CCMD, BIT(63) | UINT64_C(3) << 61 | UINT64_C(3) << 32 | 0x0019u << 16);
-    ck_assert_uint_eq(rd64(&r, CCMD), 0x7800000300190000u); /* ICC clear, CAIG 11b */
+    iod_wr64(r.io, IOD_CCMD, BIT(63) | UINT64_C(3) << 61 | UINT64_C(3) << 32 | 0x0019u << 16);
+    ck_assert_uint_eq(iod_rd64(r.io, IOD_CCMD), 0x7800000300190000u); /* ICC clear, CAIG 11b */
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40001000, false).f, IOMMU_FAULT_CONTEXT);
     /* restored; domain-selective and global invalidations also reach it */
-    ctx_entry(&r, CTX0, 0x18, A_PML4, 0, 2, 5);
+    iod_ctx_entry(r.mem, CTX0, 0x18, A_PML4, 0, 2, 5);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, MISS_PS);
-    put64(&r, CTX0 + 0x18 * 16, 0);
-    wr64(&r, CCMD, BIT(63) | UINT64_C(2) << 61 | 4);
+    iod_put64(r.mem, CTX0 + 0x18 * 16, 0);
+    iod_wr64(r.io, IOD_CCMD, BIT(63) | UINT64_C(2) << 61 | 4);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, HIT_PS);
-    wr64(&r, CCMD, BIT(63) | UINT64_C(2) << 61 | 5);
-    ck_assert_uint_eq(rd64(&r, CCMD), 0x5000000000000005u);
+    iod_wr64(r.io, IOD_CCMD, BIT(63) | UINT64_C(2) << 61 | 5);
+    ck_assert_uint_eq(iod_rd64(r.io, IOD_CCMD), 0x5000000000000005u);
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40001000, false).f, IOMMU_FAULT_CONTEXT);
-    ctx_entry(&r, CTX0, 0x18, A_PML4, 0, 2, 5);
+    iod_ctx_entry(r.mem, CTX0, 0x18, A_PML4, 0, 2, 5);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, MISS_PS);
-    put64(&r, CTX0 + 0x18 * 16, 0);
-    wr64(&r, CCMD, BIT(63) | UINT64_C(1) << 61);
-    ck_assert_uint_eq(rd64(&r, CCMD), 0x2800000000000000u);
+    iod_put64(r.mem, CTX0 + 0x18 * 16, 0);
+    iod_wr64(r.io, IOD_CCMD, BIT(63) | UINT64_C(1) << 61);
+    ck_assert_uint_eq(iod_rd64(r.io, IOD_CCMD), 0x2800000000000000u);
     ck_assert_int_eq(xlate(&r, RID_A, NO_PASID, 0x40001000, false).f, IOMMU_FAULT_CONTEXT);
     rig_fini(&r);
 }
@@ -687,7 +616,7 @@ START_TEST(test_legacy_mode_pasid_tagged_dma_faults)
     legacy_rig(&r, 16);
     ck_assert_int_eq(xlate(&r, RID_A, 1, 0x40001000, false).f, IOMMU_FAULT_PASID);
     /* PP (bit 95) and PV = 1 (bits 123:104) recorded, FR 03h */
-    ck_assert_uint_eq(frcd_hi(&r, 0), 0xC000010380000018u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), 0xC000010380000018u);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, MISS_PS);
     rig_fini(&r);
 }
@@ -712,42 +641,29 @@ END_TEST
 /* four 4 KiB tables from `base` mapping iova 0x1000 (and 0x2000) */
 static void sm_sl_tables(rig_t *r, uint64_t base, uint64_t pa1, uint64_t pa2)
 {
-    pte(r, base, 0, base + 0x1000, R | W);
-    pte(r, base + 0x1000, 0, base + 0x2000, R | W);
-    pte(r, base + 0x2000, 0, base + 0x3000, R | W);
-    pte(r, base + 0x3000, 1, pa1, R | W);
+    iod_pte(r->mem, base, 0, base + 0x1000, R | W);
+    iod_pte(r->mem, base + 0x1000, 0, base + 0x2000, R | W);
+    iod_pte(r->mem, base + 0x2000, 0, base + 0x3000, R | W);
+    iod_pte(r->mem, base + 0x3000, 1, pa1, R | W);
     if (pa2)
-        pte(r, base + 0x3000, 2, pa2, R);
-}
-
-/* PASID table entry (9.6): P 0, AW 4:2, PGTT 8:6, SLPTPTR 63:12 | DID 15:0 */
-static void pasid_entry(rig_t *r, uint32_t pasid, uint64_t slpt, unsigned pgtt, uint16_t did)
-{
-    put64(r, SM_PTBL + pasid * 64, slpt | (uint64_t)pgtt << 6 | 2u << 2 | 1);
-    put64(r, SM_PTBL + pasid * 64 + 8, did);
+        iod_pte(r->mem, base + 0x3000, 2, pa2, R);
 }
 
 static void scalable_rig(rig_t *r)
 {
     rig_init(r, 16);
-    /* scalable root entry (9.2): LP + LCTP, UP + UCTP */
-    put64(r, SM_ROOT + 1 * 16, SM_CTX_LO | 1);
-    put64(r, SM_ROOT + 1 * 16 + 8, SM_CTX_HI | 1);
-    /* scalable context entry (9.4), 32 B: P 0, PASIDE 3, PDTS 11:9, PDIR | RID_PASID */
-    put64(r, SM_CTX_LO + 0 * 32, SM_PDIR | 0u << 9 | 1u << 3 | 1);
-    put64(r, SM_CTX_LO + 0 * 32 + 8, 0);
-    put64(r, SM_CTX_HI + 8 * 32, SM_PDIR | 1);
-    put64(r, SM_CTX_HI + 8 * 32 + 8, 5);
-    /* PASID directory entry (9.5) for PASIDs 0-63 */
-    put64(r, SM_PDIR + 0, SM_PTBL | 1);
-    pasid_entry(r, 0, 0x300000, 2, 7);
-    pasid_entry(r, 1, 0x310000, 2, 7);
-    pasid_entry(r, 2, 0x320000, 2, 7);
-    pasid_entry(r, 5, 0, 4, 8);
+    iod_sm_root_entry(r->mem, SM_ROOT, 1, SM_CTX_LO, SM_CTX_HI);
+    iod_sm_ctx_entry(r->mem, SM_CTX_LO, 0x00, SM_PDIR, 0, true, 0);
+    iod_sm_ctx_entry(r->mem, SM_CTX_HI, 0x88, SM_PDIR, 0, false, 5);
+    iod_pdir_entry(r->mem, SM_PDIR, 0, SM_PTBL); /* PASIDs 0-63 */
+    iod_pasid_entry(r->mem, SM_PTBL, 0, 0x300000, 2, IOD_PGTT_SL, 7);
+    iod_pasid_entry(r->mem, SM_PTBL, 1, 0x310000, 2, IOD_PGTT_SL, 7);
+    iod_pasid_entry(r->mem, SM_PTBL, 2, 0x320000, 2, IOD_PGTT_SL, 7);
+    iod_pasid_entry(r->mem, SM_PTBL, 5, 0, 2, IOD_PGTT_PT, 8);
     sm_sl_tables(r, 0x300000, 0x600000, 0);
     sm_sl_tables(r, 0x310000, 0x601000, 0);
     sm_sl_tables(r, 0x320000, 0x602000, 0x603000);
-    enable(r, SM_ROOT, 1);
+    iod_enable(r->io, SM_ROOT, IOD_TTM_SCALABLE);
 }
 
 START_TEST(test_scalable_mode_isolates_pasids_of_one_device)
@@ -761,20 +677,20 @@ START_TEST(test_scalable_mode_isolates_pasids_of_one_device)
     /* untagged DMA uses RID_PASID (0) */
     ck_xl(&r, RID_S, NO_PASID, 0x1004, false, 0x600004, 0x2000, MISS_PS);
     /* PASID 3: directory entry present, table entry not (SPT.2, FR 59h) */
-    fault_event_setup(&r, true);
+    iod_fault_event(r.io, 3, 0x41, true);
     ck_assert_int_eq(xlate(&r, RID_S, 3, 0x1000, false).f, IOMMU_FAULT_PASID);
-    ck_assert_uint_eq(frcd_lo(&r, 0), 0x1000);
-    ck_assert_uint_eq(frcd_hi(&r, 0), 0xC000035980000100u);
+    ck_assert_uint_eq(iod_frcd_lo(r.io, 0), 0x1000);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), 0xC000035980000100u);
     /* PASID 64: directory entry 1 not present (SPD.2, FR 51h) */
     ck_assert_int_eq(xlate(&r, RID_S, 64, 0x1000, false).f, IOMMU_FAULT_PASID);
-    ck_assert_uint_eq(frcd_hi(&r, 1), 0xC000405180000100u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 1), 0xC000405180000100u);
     /* PASID 2 has 0x2000 read-only: a write faults (SGN.6, FR 85h) */
     ck_xl(&r, RID_S, 2, 0x2000, false, 0x603000, 0x3000, MISS_PS);
     ck_assert_int_eq(xlate(&r, RID_S, 2, 0x2000, true).f, IOMMU_FAULT_WRITE);
-    ck_assert_uint_eq(frcd_hi(&r, 2), 0x8000028580000100u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 2), 0x8000028580000100u);
     /* PASID 1 does not map 0x2000 at all (R = W = 0: SGN.7, FR 86h) */
     ck_assert_int_eq(xlate(&r, RID_S, 1, 0x2000, false).f, IOMMU_FAULT_NOT_PRESENT);
-    ck_assert_uint_eq(frcd_hi(&r, 3), 0xC000018680000100u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 3), 0xC000018680000100u);
     sim_run(r.sim, SIM_TIME_MAX);
     ck_assert_uint_eq(r.log.n, 1);
     rig_fini(&r);
@@ -789,10 +705,10 @@ START_TEST(test_scalable_upper_devfn_pass_through_and_pasid_disable)
     ck_xl(&r, RID_U, NO_PASID, 0x7FFF, false, 0x7FFF, 0x8000, HIT_PS);
     /* PASIDE clear: PASID-tagged DMA is refused (FR 43h) */
     ck_assert_int_eq(xlate(&r, RID_U, 1, 0x1000, false).f, IOMMU_FAULT_PASID);
-    ck_assert_uint_eq(frcd_hi(&r, 0), 0xC000014380000188u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), 0xC000014380000188u);
     /* root entry of bus 2 not present, scalable code (FR 39h) */
     ck_assert_int_eq(xlate(&r, 0x0200, NO_PASID, 0x1000, false).f, IOMMU_FAULT_ROOT);
-    ck_assert_uint_eq(frcd_hi(&r, 1), 0xC000003900000200u);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 1), 0xC000003900000200u);
     rig_fini(&r);
 }
 END_TEST
@@ -814,11 +730,11 @@ START_TEST(test_bad_register_accesses_are_harmless)
 {
     rig_t r;
     legacy_rig(&r, 16);
-    iommu_mmio_write(r.io, GSTS, 0, 4);           /* read-only */
-    iommu_mmio_write(r.io, GCMD, 0, 2);           /* sub-dword write */
+    iommu_mmio_write(r.io, IOD_GSTS, 0, 4);           /* read-only */
+    iommu_mmio_write(r.io, IOD_GCMD, 0, 2);           /* sub-dword write */
     iommu_mmio_write(r.io, 0x0FFC, 0, 8);         /* beyond the page */
-    ck_assert_uint_eq(rd32(&r, GSTS), 0xC0000000u);
-    ck_assert_uint_eq(iommu_mmio_read(r.io, FECTL + 3, 1), 0x80); /* IM byte */
+    ck_assert_uint_eq(iod_rd32(r.io, IOD_GSTS), 0xC0000000u);
+    ck_assert_uint_eq(iommu_mmio_read(r.io, IOD_FECTL + 3, 1), 0x80); /* IM byte */
     ck_assert_uint_eq(iommu_mmio_read(r.io, 0x2000, 4), 0);
     ck_xl(&r, RID_A, NO_PASID, 0x40001000, false, 0x345000, 0x40002000, MISS_PS);
     rig_fini(&r);

@@ -12,11 +12,15 @@
  *   4096 B = 16 TLPs of 256 B -> 4096 + 16 * 24 = 4480 B on the wire
  *   -> 4480 * 126.953125 = 568750 ps.
  *
- * The IOMMU is faked here (iommu = a test double defining
- * iommu_translate): it remaps pages out of order and can fault a chosen
- * page, so the bus's per-page translation, cost summing and
- * all-or-nothing rule are tested without devices/iommu.c.  Everything
- * else runs with iommu = NULL (pass-through). */
+ * DMA through the IOMMU ("dma_iommu") uses the real VT-d model
+ * (devices/iommu.h), programmed as a kernel would program it
+ * (tests/devices/iommu_drv.h): legacy-mode root and context tables and
+ * second-level page tables in simulated memory that map device a's iova
+ * pages out of order, possibly with a page left unmapped; the bus's
+ * per-page translation, the lookup costs it adds (each page's IOTLB miss
+ * or hit, costed from the cost table, see that tcase) and the
+ * all-or-nothing rule are checked against those tables.  Everything else
+ * runs with no IOMMU (pass-through). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -28,6 +32,7 @@
 #include "model/cost.h"
 #include "sim/engine.h"
 #include "tests/check_main.h"
+#include "tests/devices/iommu_drv.h"
 
 #define MEM_BYTES (16u << 20)
 #define BAR_A UINT64_C(0xF0000000)
@@ -37,30 +42,6 @@
 #define MSIX_N 4u
 
 static const pcie_link_t GEN3_X8 = { 3, 8 };
-
-/* ---------------------------------------------------------------- fake IOMMU */
-
-struct iommu {
-    uint64_t remap[8];    /* iova page i -> this pa page (byte address) */
-    uint64_t fault_page;  /* iova page index that faults, or UINT64_MAX */
-    sim_time_t cost;      /* per lookup, ps */
-    unsigned lookups;
-};
-
-iommu_fault_t iommu_translate(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_t iova,
-                              bool write, uint64_t *pa, uint64_t *page_end, sim_time_t *cost)
-{
-    (void)rid;
-    (void)pasid;
-    uint64_t page = iova / 4096;
-    io->lookups++;
-    *cost = io->cost;
-    if (page == io->fault_page || page >= 8)
-        return write ? IOMMU_FAULT_WRITE : IOMMU_FAULT_READ;
-    *pa = io->remap[page] + iova % 4096;
-    *page_end = (page + 1) * 4096;
-    return IOMMU_OK;
-}
 
 /* ---------------------------------------------------------------- test device */
 
@@ -125,24 +106,40 @@ typedef struct rig {
     mem_t *mem;
     cost_table_t costs;
     irq_log_t irqs;
+    iommu_t *io;       /* NULL: no IOMMU */
+    iod_pool_t tables; /* page tables' memory */
     pcie_t *bus;
     tdev_t a, b;
     pcie_dev_t *da, *db;
 } rig_t;
 
-static void rig_init(rig_t *r, iommu_t *io)
+#define RID_A 0x0100u /* 01:00.0 */
+#define RID_B 0x0200u /* 02:00.0 */
+#define TABLES UINT64_C(0xC00000) /* IOMMU tables in the top 4 MiB */
+#define HIT_PS UINT64_C(7000)     /* iommu.iotlb_hit set to 7 ns (default 0) */
+
+/* with_iommu: a real IOMMU on the bus, translation still disabled. */
+static void rig_init(rig_t *r, bool with_iommu)
 {
     memset(r, 0, sizeof *r);
     r->sim = sim_create();
     r->mem = mem_create(MEM_BYTES);
     ck_assert_int_eq(cost_table_init(&r->costs, "default"), 0);
     r->irqs.sim = r->sim;
-    r->bus = pcie_create(r->sim, r->mem, io, &r->costs, (irq_sink_t){ sink_deliver, &r->irqs });
+    irq_sink_t sink = { sink_deliver, &r->irqs };
+    if (with_iommu) {
+        ck_assert_int_eq(cost_set_ns(&r->costs, COST_IOMMU_IOTLB_HIT, 7.0), 0);
+        r->io = iommu_create(r->sim, r->mem, &r->costs, &(iommu_cfg_t){ .iotlb_entries = 64 },
+                             sink);
+        ck_assert_ptr_nonnull(r->io);
+        r->tables = (iod_pool_t){ r->mem, TABLES, MEM_BYTES };
+    }
+    r->bus = pcie_create(r->sim, r->mem, r->io, &r->costs, sink);
     ck_assert_ptr_nonnull(r->bus);
     r->a.sim = r->b.sim = r->sim;
-    r->da = pcie_attach(r->bus, "a", 0x0100, BAR_A, BAR_SIZE, &tdev_ops, &r->a, GEN3_X8, MSIX_N,
+    r->da = pcie_attach(r->bus, "a", RID_A, BAR_A, BAR_SIZE, &tdev_ops, &r->a, GEN3_X8, MSIX_N,
                         MSIX_OFF);
-    r->db = pcie_attach(r->bus, "b", 0x0200, BAR_B, 0x1000, &tdev_ops, &r->b, GEN3_X8, 0, 0);
+    r->db = pcie_attach(r->bus, "b", RID_B, BAR_B, 0x1000, &tdev_ops, &r->b, GEN3_X8, 0, 0);
     ck_assert_ptr_nonnull(r->da);
     ck_assert_ptr_nonnull(r->db);
 }
@@ -150,6 +147,7 @@ static void rig_init(rig_t *r, iommu_t *io)
 static void rig_fini(rig_t *r)
 {
     pcie_destroy(r->bus);
+    iommu_destroy(r->io);
     mem_destroy(r->mem);
     sim_destroy(r->sim);
 }
@@ -179,6 +177,8 @@ START_TEST(test_default_profile_values_assumed_here)
     ck_assert_uint_eq(cost_ps(&t, COST_PCIE_MMIO_READ), SIM_NS(750));
     ck_assert_uint_eq(cost_ps(&t, COST_PCIE_DMA), SIM_NS(350));
     ck_assert_uint_eq(cost_ps(&t, COST_PCIE_MSIX), SIM_NS(350));
+    ck_assert_uint_eq(cost_ps(&t, COST_IOMMU_IOTLB_MISS), SIM_NS(330));
+    ck_assert_uint_eq(cost_ps(&t, COST_IOMMU_IOTLB_HIT), 0);
 }
 END_TEST
 
@@ -187,7 +187,7 @@ END_TEST
 START_TEST(test_accesses_reach_the_device_owning_the_range)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     wr(&r, BAR_A + 0x10, 0xAAAA, 4);
     wr(&r, BAR_B + 0xFFC, 0xBBBB, 4);
     sim_run(r.sim, SIM_TIME_MAX);
@@ -211,7 +211,7 @@ END_TEST
 START_TEST(test_platform_range_is_routed)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     tdev_t p = { .sim = r.sim };
     ck_assert_int_eq(pcie_map_mmio(r.bus, 0xFED90000u, 0x1000, &tdev_ops, &p), 0);
     wr(&r, 0xFED90000u + 0x18, 7, 8);
@@ -225,7 +225,7 @@ END_TEST
 START_TEST(test_overlapping_ranges_rejected)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     tdev_t x = { .sim = r.sim };
     /* A: [0xF0000000, 0xF0004000), B: [0xF0100000, 0xF0101000). */
     ck_assert_ptr_null(pcie_attach(r.bus, "x", 0x300, BAR_A + 0x3000, 0x2000, &tdev_ops, &x,
@@ -244,7 +244,7 @@ END_TEST
 START_TEST(test_attach_rejects_invalid_link_and_msix_layout)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     tdev_t x = { .sim = r.sim };
     const pcie_link_t bad[] = { { 0, 8 }, { 6, 8 }, { 3, 0 }, { 3, 3 }, { 3, 32 } };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -264,7 +264,7 @@ END_TEST
 START_TEST(test_unmapped_read_returns_all_ones_and_is_counted)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     ck_assert_uint_eq(rd(&r, 0x1000, 1), 0xFFu);
     ck_assert_uint_eq(rd(&r, 0x1000, 2), 0xFFFFu);
     ck_assert_uint_eq(rd(&r, BAR_A + BAR_SIZE, 4), 0xFFFFFFFFu);
@@ -279,7 +279,7 @@ END_TEST
 START_TEST(test_access_running_past_range_end_aborts)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     /* 8 bytes at BAR_B + 0xFFC: 4 inside, 4 past the end. */
     ck_assert_uint_eq(rd(&r, BAR_B + 0xFFC, 8), UINT64_MAX);
     wr(&r, BAR_B + 0xFFE, 1, 4);
@@ -293,7 +293,7 @@ END_TEST
 START_TEST(test_unmapped_write_is_dropped_and_counted)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     wr(&r, 0x2000, 5, 4);
     ck_assert_uint_eq(sim_pending(r.sim), 0);
     sim_run(r.sim, SIM_TIME_MAX);
@@ -319,7 +319,7 @@ static void issue_three(sim_t *sim, void *arg, uint64_t data)
 START_TEST(test_posted_write_arrives_mmio_write_later)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     sim_at(r.sim, SIM_US(1), issue_three, &r, 0);
     sim_run(r.sim, SIM_US(1) + SIM_NS(100) - 1);
     ck_assert_uint_eq(r.a.nwr, 0); /* still on the link */
@@ -340,7 +340,7 @@ static void issue_one(sim_t *sim, void *arg, uint64_t data)
 START_TEST(test_posted_writes_arrive_in_program_order)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     sim_at(r.sim, 0, issue_one, &r, 10);
     sim_at(r.sim, SIM_NS(50), issue_one, &r, 20);
     sim_at(r.sim, SIM_NS(50), issue_one, &r, 30);
@@ -370,7 +370,7 @@ START_TEST(test_many_queued_writes_keep_order)
      * landed and 6 are still in flight): values 0..21 arrive in order at
      * 100, 150 and 220 ns. */
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     sim_at(r.sim, 0, issue_run, &r, 0 << 8 | 6);
     sim_at(r.sim, SIM_NS(50), issue_run, &r, 6 << 8 | 6);
     sim_at(r.sim, SIM_NS(120), issue_run, &r, 12 << 8 | 10);
@@ -390,7 +390,7 @@ START_TEST(test_read_is_not_passed_by_earlier_posted_write)
     /* PCIe ordering: a read must not pass a posted write to the same
      * device, so a driver's "write, then read back" sees its write. */
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     wr(&r, BAR_A + 0x40, 0x1234, 4);
     ck_assert_uint_eq(rd(&r, BAR_A + 0x40, 4), 0x1234);
     sim_run(r.sim, SIM_TIME_MAX);
@@ -404,7 +404,7 @@ END_TEST
 START_TEST(test_read_returns_current_value_and_costs_round_trip)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     r.a.regs[0x80] = 0x78;
     r.a.regs[0x81] = 0x56;
     r.a.regs[0x82] = 0x34;
@@ -424,7 +424,7 @@ END_TEST
 START_TEST(test_dma_moves_bytes_both_ways)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     uint8_t out[300], in[300];
     for (size_t i = 0; i < sizeof out; i++)
         out[i] = (uint8_t)(i ^ 0x5A);
@@ -458,7 +458,7 @@ END_TEST
 START_TEST(test_dma_done_is_latency_plus_wire_time)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     static uint8_t buf[4096];
     sim_time_t done = 0;
     sim_run(r.sim, SIM_US(2)); /* nothing pending: time stays 0 */
@@ -521,7 +521,7 @@ START_TEST(test_back_to_back_dmas_serialise_on_the_link)
      *   second: start 568750, done 568750 + 350000 + 568750 = 1487500
      * i.e. second done = first done + its own wire time. */
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     static uint8_t buf[4096];
     sim_time_t d1, d2;
     pcie_dma_write(r.da, IOMMU_NO_PASID, 0x10000, buf, 4096, &d1);
@@ -535,7 +535,7 @@ END_TEST
 START_TEST(test_directions_and_devices_have_separate_links)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     static uint8_t buf[4096];
     sim_time_t w, rd_a, w_b;
     pcie_dma_write(r.da, IOMMU_NO_PASID, 0x10000, buf, 4096, &w);
@@ -562,7 +562,7 @@ START_TEST(test_idle_link_starts_at_now)
 {
     /* 10 us after a transfer whose link time ended at 568.75 ns. */
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     sim_at(r.sim, 0, dma_at, &r, 918750);
     sim_at(r.sim, SIM_US(10), dma_at, &r, SIM_US(10) + 918750);
     sim_run(r.sim, SIM_TIME_MAX);
@@ -573,7 +573,7 @@ END_TEST
 START_TEST(test_dma_outside_memory_moves_nothing)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     uint8_t buf[100];
     memset(buf, 0xCC, sizeof buf);
     sim_time_t done;
@@ -599,19 +599,41 @@ END_TEST
 
 /* ---------------------------------------------------------------- DMA via IOMMU */
 
-static iommu_t fake_iommu(void)
+/* The out-of-order layout: iova page i (i < 8) -> physical page remap(i). */
+static uint64_t remap(unsigned page) { return 0x100000 + (uint64_t)(7 - page) * 0x10000; }
+
+/* Legacy mode: device a (domain 1, 48-bit 4-level tables) and device b
+ * (domain 2, 39-bit 3-level tables) both map iova pages 0-7 to remap(i)
+ * read/write, except page `hole` (not present).  Returns a's table root. */
+static uint64_t iommu_on(rig_t *r, unsigned hole)
 {
-    iommu_t io = { .fault_page = UINT64_MAX, .cost = SIM_NS(330) };
-    for (unsigned i = 0; i < 8; i++)
-        io.remap[i] = 0x100000 + (uint64_t)(7 - i) * 0x10000; /* out of order */
-    return io;
+    uint64_t root = iod_page(&r->tables);
+    uint64_t sl_a = iod_legacy_device(&r->tables, root, RID_A, 4, 1);
+    uint64_t sl_b = iod_legacy_device(&r->tables, root, RID_B, 3, 2);
+    for (unsigned i = 0; i < 8; i++) {
+        if (i == hole)
+            continue;
+        iod_map(&r->tables, sl_a, 4, i * 0x1000u, remap(i), 0x1000, IOD_R | IOD_W);
+        iod_map(&r->tables, sl_b, 3, i * 0x1000u, remap(i), 0x1000, IOD_R | IOD_W);
+    }
+    iod_enable(r->io, root, IOD_TTM_LEGACY);
+    return sl_a;
 }
 
+/* Cost: the bus adds each page's lookup cost.  The model charges
+ * iommu.iotlb_miss once per translation that reads tables (its header:
+ * one figure per walk, whatever the depth) and iommu.iotlb_hit for one
+ * served from the IOTLB.  A's first DMA over pages 0, 1, 2: page 0 reads
+ * the root and context entries and walks 4 levels, pages 1 and 2 miss the
+ * IOTLB (entries are per 4 KiB page) and walk again: 3 x 330 ns.  Reading
+ * the same range back: 3 IOTLB hits, 3 x 7 ns.  B's first DMA over the same
+ * pages walks its 3-level tables 3 times: 3 x 330 ns again. */
 START_TEST(test_dma_through_iommu_translates_each_page)
 {
-    iommu_t io = fake_iommu();
     rig_t r;
-    rig_init(&r, &io);
+    rig_init(&r, true);
+    iommu_on(&r, 8);
+    const sim_time_t miss = SIM_NS(330), wire = 1137500; /* 8192 B: 32 TLPs, 8960 B */
     static uint8_t out[8192];
     for (size_t i = 0; i < sizeof out; i++)
         out[i] = (uint8_t)(i * 13);
@@ -619,7 +641,7 @@ START_TEST(test_dma_through_iommu_translates_each_page)
     /* iova 0x800..0x27FF: pages 0, 1, 2 -> 0x170000, 0x160000, 0x150000. */
     ck_assert_int_eq(pcie_dma_write(r.da, IOMMU_NO_PASID, 0x800, out, sizeof out, &done),
                      PCIE_DMA_OK);
-    ck_assert_uint_eq(io.lookups, 3);
+    ck_assert_uint_eq(done, SIM_NS(350) + 3 * miss + wire);
     sim_run(r.sim, done); /* the write lands at its completion */
     uint8_t got[4096];
     mem_read(r.mem, 0x170800, got, 0x800);
@@ -628,49 +650,76 @@ START_TEST(test_dma_through_iommu_translates_each_page)
     ck_assert_mem_eq(got, out + 0x800, 0x1000);
     mem_read(r.mem, 0x150000, got, 0x800);
     ck_assert_mem_eq(got, out + 0x1800, 0x800);
-    /* 350 ns + 3 x 330 ns + wire(8192 B = 32 TLPs, 8960 B x 126.953125
-     * ps = 1137500 ps). */
-    ck_assert_uint_eq(done, 350000 + 990000 + 1137500);
     static uint8_t in[8192];
+    sim_time_t now = sim_now(r.sim);
     ck_assert_int_eq(pcie_dma_read(r.da, IOMMU_NO_PASID, 0x800, in, sizeof in, &done),
                      PCIE_DMA_OK);
     ck_assert_mem_eq(in, out, sizeof out);
+    ck_assert_uint_eq(done, now + SIM_NS(350) + 3 * HIT_PS + wire);
+    memset(in, 0, sizeof in);
+    ck_assert_int_eq(pcie_dma_read(r.db, IOMMU_NO_PASID, 0x800, in, sizeof in, &done),
+                     PCIE_DMA_OK);
+    ck_assert_mem_eq(in, out, sizeof out);
+    ck_assert_uint_eq(done, now + SIM_NS(350) + 3 * miss + wire);
+    const iommu_stats_t *st = iommu_stats(r.io);
+    ck_assert_uint_eq(st->translations, 9);
+    ck_assert_uint_eq(st->iotlb_misses, 6);
+    ck_assert_uint_eq(st->iotlb_hits, 3);
     rig_fini(&r);
 }
 END_TEST
 
 START_TEST(test_iommu_fault_on_any_page_moves_nothing)
 {
-    iommu_t io = fake_iommu();
-    io.fault_page = 2;
     rig_t r;
-    rig_init(&r, &io);
+    rig_init(&r, true);
+    iommu_on(&r, 2);
     static uint8_t buf[8192];
     memset(buf, 0x77, sizeof buf);
+    uint64_t pages = mem_pages_allocated(r.mem);
     sim_time_t done;
+    /* pages 0 and 1 translate, page 2 faults: nothing is written */
     ck_assert_int_eq(pcie_dma_write(r.da, IOMMU_NO_PASID, 0x800, buf, sizeof buf, &done),
                      PCIE_DMA_FAULT);
-    ck_assert_uint_eq(mem_pages_allocated(r.mem), 0);
-    mem_write_u32(r.mem, 0x170800, 0xDEADBEEFu);
+    sim_run(r.sim, SIM_TIME_MAX);
+    ck_assert_uint_eq(mem_pages_allocated(r.mem), pages);
+    uint32_t v = 1;
+    ck_assert_int_eq(mem_read_u32(r.mem, remap(0) + 0x800, &v), 0);
+    ck_assert_uint_eq(v, 0);
+    /* the fault record (VT-d 10.4.14): page 0x2000, SID 01:00.0, write to a
+     * not-present page -> FR 05h, T1 = 0 */
+    ck_assert_uint_eq(iod_frcd_lo(r.io, 0), 0x2000);
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 0), iod_frcd_hi_want(RID_A, IOD_FR_LGN_WRITE, true,
+                                                              IOMMU_NO_PASID));
+    /* a read of the same range: no byte of page 0 reaches the device */
+    mem_write_u32(r.mem, remap(0) + 0x800, 0xDEADBEEFu);
     ck_assert_int_eq(pcie_dma_read(r.da, IOMMU_NO_PASID, 0x800, buf, sizeof buf, &done),
                      PCIE_DMA_FAULT);
     ck_assert_uint_eq(buf[0], 0x77); /* not the 0xEF of page 0 */
+    ck_assert_uint_eq(iod_frcd_hi(r.io, 1), iod_frcd_hi_want(RID_A, IOD_FR_LGN_READ, false,
+                                                              IOMMU_NO_PASID));
     ck_assert_uint_eq(pcie_stats(r.bus)->dma_faults, 2);
+    ck_assert_uint_eq(pcie_stats(r.bus)->dma_writes + pcie_stats(r.bus)->dma_reads, 0);
+    ck_assert_uint_eq(iommu_stats(r.io)->faults[IOMMU_FAULT_NOT_PRESENT], 2);
     rig_fini(&r);
 }
 END_TEST
 
 START_TEST(test_translated_address_outside_memory_is_no_memory)
 {
-    iommu_t io = fake_iommu();
-    io.remap[1] = MEM_BYTES; /* page 1 maps just past the end */
     rig_t r;
-    rig_init(&r, &io);
+    rig_init(&r, true);
+    uint64_t sl_a = iommu_on(&r, 8);
+    /* page 1 maps just past the end of memory (the IOMMU does not check) */
+    iod_map_at(&r.tables, sl_a, 4, 1, 0x1000, MEM_BYTES, IOD_R | IOD_W);
+    uint64_t pages = mem_pages_allocated(r.mem);
     uint8_t buf[64] = { 1 };
     sim_time_t done;
     ck_assert_int_eq(pcie_dma_write(r.da, IOMMU_NO_PASID, 0x1000 - 32, buf, 64, &done),
                      PCIE_DMA_NO_MEMORY);
-    ck_assert_uint_eq(mem_pages_allocated(r.mem), 0);
+    sim_run(r.sim, SIM_TIME_MAX);
+    ck_assert_uint_eq(mem_pages_allocated(r.mem), pages);
+    ck_assert_uint_eq(iommu_stats(r.io)->faults[IOMMU_FAULT_NOT_PRESENT], 0);
     rig_fini(&r);
 }
 END_TEST
@@ -704,7 +753,7 @@ static void unmask_vector(sim_t *sim, void *arg, uint64_t data)
 START_TEST(test_msix_entries_masked_after_reset)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     for (unsigned v = 0; v < MSIX_N; v++) {
         ck_assert_uint_eq(rd(&r, ENTRY(v) + 12, 4), 1);
         ck_assert_uint_eq(rd(&r, ENTRY(v), 8), 0);
@@ -721,7 +770,7 @@ END_TEST
 START_TEST(test_programmed_vector_delivers_after_msix_latency)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     /* Core 3: address 0xFEE00000 | 3 << 12 (Intel SDM 11.11.1). */
     program_entry(&r, 2, 0xFEE03000u, 0, 0x41, 0);
     ck_assert_uint_eq(rd(&r, ENTRY(2), 8), 0xFEE03000u);
@@ -739,7 +788,7 @@ END_TEST
 START_TEST(test_masked_vector_pends_and_delivers_on_unmask)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     program_entry(&r, 1, 0xFEE05000u, 0, 0x80, 1); /* core 5, still masked */
     sim_at(r.sim, SIM_US(1), send_vector, r.da, 1);
     sim_run(r.sim, SIM_US(2));
@@ -761,7 +810,7 @@ END_TEST
 START_TEST(test_pba_is_read_only)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     wr(&r, PBA, 0xF, 8);
     ck_assert_uint_eq(rd(&r, PBA, 8), 0);
     rig_fini(&r);
@@ -771,7 +820,7 @@ END_TEST
 START_TEST(test_message_outside_msi_window_is_dropped_and_counted)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     program_entry(&r, 0, 0x12345000u, 0, 0x30, 0); /* not 0xFEExxxxx */
     program_entry(&r, 3, 0xFEE00000u, 1, 0x31, 0); /* upper address set */
     sim_run(r.sim, SIM_TIME_MAX);
@@ -788,7 +837,7 @@ END_TEST
 START_TEST(test_device_ops_never_see_msix_accesses)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     program_entry(&r, 0, 0xFEE00000u, 0, 0x20, 0);
     rd(&r, ENTRY(0) + 8, 4);
     rd(&r, PBA, 8);
@@ -809,7 +858,7 @@ END_TEST
 START_TEST(test_access_straddling_msix_region_aborts)
 {
     rig_t r;
-    rig_init(&r, NULL);
+    rig_init(&r, false);
     ck_assert_uint_eq(rd(&r, BAR_A + MSIX_OFF - 4, 8), UINT64_MAX);
     ck_assert_uint_eq(pcie_stats(r.bus)->master_aborts, 1);
     ck_assert_uint_eq(r.a.nrd, 0);

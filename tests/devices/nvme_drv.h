@@ -1,7 +1,7 @@
 /* tests/devices/nvme_drv.h: a tiny NVMe host driver for the device tests
- * (check_nvme.c, check_nvme_media.c), acting as a kernel would: queues in
- * simulated memory, registers and doorbells through the PCIe bus's MMIO,
- * CQEs read back from memory.
+ * (check_nvme.c, check_nvme_media.c, check_dma_iommu.c), acting as a
+ * kernel would: queues in simulated memory, registers and doorbells
+ * through the PCIe bus's MMIO, CQEs read back from memory.
  *
  * Register offsets, bit positions and command layouts are written out here
  * from the NVMe 1.4 base specification (3.1 registers, Figure 105 SQE,
@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "devices/iommu.h"
 #include "devices/irq.h"
 #include "devices/mem.h"
 #include "devices/nvme.h"
@@ -61,6 +62,7 @@ typedef struct drv {
     sim_t *sim;
     mem_t *mem;
     pcie_t *bus;
+    iommu_t *iommu;        /* drv_up_with(.., n > 0) only; NULL: no IOMMU */
     nvme_t *nvme;
     cost_table_t costs;
     nvme_cfg_t cfg;
@@ -125,7 +127,10 @@ static inline uint64_t drv_alloc(drv_t *d, uint64_t bytes)
     return a;
 }
 
-static inline void drv_up(drv_t *d, const nvme_cfg_t *cfg)
+/* Bring up the machine and the controller; with iotlb_entries > 0 an
+ * IOMMU sits between them (translation disabled until the test programs
+ * it; its fault events go to the driver's sink). */
+static inline void drv_up_with(drv_t *d, const nvme_cfg_t *cfg, unsigned iotlb_entries)
 {
     memset(d, 0, sizeof *d);
     d->cfg = *cfg;
@@ -133,7 +138,13 @@ static inline void drv_up(drv_t *d, const nvme_cfg_t *cfg)
     ck_assert_int_eq(cost_table_init(&d->costs, "default"), 0);
     d->sim = sim_create();
     d->mem = mem_create(DRV_MEM);
-    d->bus = pcie_create(d->sim, d->mem, NULL, &d->costs, (irq_sink_t){ drv_irq, d });
+    irq_sink_t sink = { drv_irq, d };
+    if (iotlb_entries) {
+        iommu_cfg_t icfg = { .iotlb_entries = iotlb_entries };
+        d->iommu = iommu_create(d->sim, d->mem, &d->costs, &icfg, sink);
+        ck_assert_ptr_nonnull(d->iommu);
+    }
+    d->bus = pcie_create(d->sim, d->mem, d->iommu, &d->costs, sink);
     ck_assert_ptr_nonnull(d->bus);
     d->nvme = nvme_create(d->sim, d->bus, &d->costs, &d->cfg);
     ck_assert_ptr_nonnull(d->nvme);
@@ -149,10 +160,13 @@ static inline void drv_up(drv_t *d, const nvme_cfg_t *cfg)
     drv_run(d);
 }
 
+static inline void drv_up(drv_t *d, const nvme_cfg_t *cfg) { drv_up_with(d, cfg, 0); }
+
 static inline void drv_down(drv_t *d)
 {
     nvme_destroy(d->nvme);
     pcie_destroy(d->bus);
+    iommu_destroy(d->iommu);
     mem_destroy(d->mem);
     sim_destroy(d->sim);
 }

@@ -36,6 +36,7 @@ static const char *const expected_name[COST_COUNT] = {
     [COST_LLFLASH_PROGRAM] = "llflash.program",
     [COST_MEM_PMEM_WRITE] = "mem.pmem_write",
     [COST_NVME_READY] = "nvme.ready",
+    [COST_CPU_CYCLE] = "cpu.cycle",
 };
 
 /* [a-z0-9_]+ ( "." [a-z0-9_]+ )+ */
