@@ -1,0 +1,112 @@
+/* kernel/hal.h: the parakernel's only door to hardware.
+ *
+ * Everything the kernel does to the machine goes through these functions;
+ * porting the kernel to real hardware means reimplementing this header and
+ * nothing else.  The simulator implements it in sim/hal.c on top of the
+ * device models (and nothing else of the simulator is visible here).
+ *
+ * Execution model.  The kernel has no threads of its own.  It runs only
+ *   - at boot (k_boot, on the boot core),
+ *   - in a system call made by the process running on the current core
+ *     (k_sys_enter), and
+ *   - in an interrupt handler registered with hal_irq_register, on the core
+ *     the interrupt was delivered to.
+ * Each of these is one kernel "entry".  Code runs on the host in zero
+ * simulated time and declares the work the modelled core performs with
+ * hal_charge(); the core's clock advances by it, so hal_now() moves too.
+ *
+ * Memory.  Physical memory is reached by copying (hal_mem_read/write), as
+ * a kernel would through its direct map.  Addresses are physical.  An
+ * access outside physical memory returns -1 and does nothing.
+ *
+ * MMIO.  Reads are non-posted: the core stalls a round trip (charged here,
+ * by the HAL, not by the caller).  Writes are posted: the core spends the
+ * issue cost, the device sees the write later, in program order, and
+ * never before the point of the entry at which it was made (the HAL holds
+ * a write until the core's clock reaches it).
+ *
+ * Costs.  Names are the cost table's (`parasim config` lists them), e.g.
+ * "mem.llc" or "cpu.cycle".  Resolve a name once with hal_cost_id() (at
+ * boot) and charge by id on hot paths.  The mode (kernel or interrupt) is
+ * the entry's.
+ *
+ * Versioned: a HAL backend states HAL_VERSION it implements. */
+#ifndef PARAKERNEL_HAL_H
+#define PARAKERNEL_HAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HAL_VERSION 1
+
+/* ---------------------------------------------------------------- MMIO
+ * size is 1, 2, 4 or 8 bytes; addr is a physical MMIO address (a BAR). */
+uint8_t hal_mmio_read8(uint64_t addr);
+uint16_t hal_mmio_read16(uint64_t addr);
+uint32_t hal_mmio_read32(uint64_t addr);
+uint64_t hal_mmio_read64(uint64_t addr);
+void hal_mmio_write8(uint64_t addr, uint8_t val);
+void hal_mmio_write16(uint64_t addr, uint16_t val);
+void hal_mmio_write32(uint64_t addr, uint32_t val);
+void hal_mmio_write64(uint64_t addr, uint64_t val);
+
+/* ---------------------------------------------------------------- memory
+ * Physical memory, copied.  0, or -1 when [pa, pa + len) is not memory.
+ * Reads see every DMA write completed by the current time. */
+int hal_mem_read(uint64_t pa, void *dst, size_t len);
+int hal_mem_write(uint64_t pa, const void *src, size_t len);
+int hal_mem_fill(uint64_t pa, uint8_t byte, size_t len);
+uint64_t hal_mem_size(void); /* bytes of physical memory */
+
+/* ---------------------------------------------------------------- CPU */
+unsigned hal_cpu_id(void);    /* the core this entry runs on */
+unsigned hal_cpu_count(void); /* cores in the machine */
+uint64_t hal_now(void);       /* this core's time, picoseconds (a TSC) */
+
+/* Per-core deadline timer (TSC-deadline): the interrupt `vector` fires on
+ * the current core at `deadline` ps (at once when already past); a new
+ * deadline replaces the old one; 0 disarms.  The vector is set with
+ * hal_timer_vector() once per core. */
+int hal_timer_vector(unsigned vector);
+void hal_timer_arm(uint64_t deadline);
+
+/* Interrupts: call fn(ctx, vector) on `core` when `vector` (32..255) is
+ * delivered there.  -1 for a bad core or vector.  MSI-X messages from
+ * devices carry (core, vector) as the kernel programmed them. */
+typedef void (*hal_irq_fn)(void *ctx, unsigned vector);
+int hal_irq_register(unsigned core, unsigned vector, hal_irq_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------- costs */
+/* -1 when the cost table has no such entry. */
+int hal_cost_id(const char *name);
+/* Declare `count` times the cost `id` of work on the current core. */
+void hal_charge(int id, uint64_t count);
+
+/* ---------------------------------------------------------------- processes
+ * What the kernel tells the platform about the process on a core (one
+ * process per core: the process is the unit of parallelism).
+ *
+ * hal_user_map: program the MMU so that the process on `core` may access
+ * [pa, pa + len) (read-only unless writable).  Processes address memory
+ * physically (identity-mapped); everything else faults.
+ *
+ * hal_poll_watch: the process on `core` polls [pa, pa + len) (its RX
+ * descriptors, and memory the kernel harvests for it): a device write
+ * there ends an idle poll.  On hardware this is a no-op (the loop spins)
+ * or MONITOR/MWAIT; the simulator uses it so idle polling costs no host
+ * time (DESIGN.md, "event-driven polling").
+ *
+ * hal_user_wait / hal_user_wake: the process on the current core blocks
+ * when this entry returns (the core halts), until an interrupt handler on
+ * that core calls hal_user_wake().  Interrupts arriving at a core whose
+ * process polls resume its poll loop when the handler returns. */
+int hal_user_map(unsigned core, uint64_t pa, uint64_t len, int writable);
+int hal_poll_watch(unsigned core, uint64_t pa, uint64_t len);
+void hal_user_wait(void);
+void hal_user_wake(void);
+
+/* An invariant of the kernel is broken: stop the machine with a message.
+ * Never returns. */
+_Noreturn void hal_panic(const char *msg);
+
+#endif
