@@ -478,7 +478,17 @@ static int validate_object(loader_t *ld, const char *prefix, const cJSON *obj);
 static int unknown_key(loader_t *ld, const char *prefix, const char *path, const char *name)
 {
     const char *siblings[64], *elsewhere = NULL;
-    size_t n = 0, plen = strlen(prefix);
+    char norm[PATH_MAX_LEN];
+    size_t n = 0, k = 0;
+    for (const char *p = prefix; *p && k + 1 < sizeof norm; p++) { /* "a[3]" -> "a[]" */
+        norm[k++] = *p;
+        if (*p == '[')
+            while (p[1] >= '0' && p[1] <= '9')
+                p++;
+    }
+    norm[k] = '\0';
+    prefix = norm;
+    size_t plen = strlen(prefix);
     for (size_t i = 0; i < cfg_nkeys && n < 63; i++) {
         const char *kp = cfg_keys[i].path;
         int is_child = plen ? (strncmp(kp, prefix, plen) == 0 && kp[plen] == '.' &&
@@ -495,6 +505,43 @@ static int unknown_key(loader_t *ld, const char *prefix, const char *path, const
     if (s)
         return fail(ld, path, "unknown key; did you mean \"%s\"?", s);
     return fail(ld, path, "unknown key (known keys: parasim config)");
+}
+
+#define CFG_ARRAY_MAX 256
+
+static int validate_array(loader_t *ld, const char *path, const cJSON *v)
+{
+    char found[96], elem[PATH_MAX_LEN + 16];
+    if (!cJSON_IsArray(v))
+        return fail(ld, path, "expected an array of objects, found %s", describe(v, found, sizeof found));
+    int n = cJSON_GetArraySize(v);
+    if (n < 1 || n > CFG_ARRAY_MAX)
+        return fail(ld, path, "expected 1 to %d entries, found %d", CFG_ARRAY_MAX, n);
+    int i = 0;
+    for (const cJSON *e = v->child; e; e = e->next, i++) {
+        snprintf(elem, sizeof elem, "%s[%d]", path, i);
+        if (!cJSON_IsObject(e))
+            return fail(ld, elem, "expected an object, found %s", describe(e, found, sizeof found));
+        if (validate_object(ld, elem, e))
+            return -1;
+    }
+    return 0;
+}
+
+static int validate_params(loader_t *ld, const char *path, const cJSON *v)
+{
+    char found[96], p[PATH_MAX_LEN];
+    if (!cJSON_IsObject(v))
+        return fail(ld, path, "expected an object, found %s", describe(v, found, sizeof found));
+    for (const cJSON *m = v->child; m; m = m->next) {
+        join(p, path, m->string);
+        if (duplicate(ld, p, v, m))
+            return -1;
+        if (!cJSON_IsString(m) && !cJSON_IsNumber(m))
+            return fail(ld, p, "expected a string or a number, found %s",
+                        describe(m, found, sizeof found));
+    }
+    return 0;
 }
 
 static int validate_value(loader_t *ld, const cfg_key_t *k, const char *path, const cJSON *v)
@@ -522,6 +569,14 @@ static int validate_value(loader_t *ld, const cfg_key_t *k, const char *path, co
         return validate_costs(ld, path, v);
     case CFG_DIST:
         return validate_dist(ld, path, v);
+    case CFG_BOOL:
+        if (!cJSON_IsBool(v))
+            return fail(ld, path, "expected true or false, found %s", describe(v, found, sizeof found));
+        return 0;
+    case CFG_ARRAY:
+        return validate_array(ld, path, v);
+    case CFG_PARAMS:
+        return validate_params(ld, path, v);
     }
     return fail(ld, path, "unhandled schema type");
 }
@@ -558,10 +613,39 @@ static cJSON *parent_of(cJSON *root, const char *path)
     return get(root, buf);
 }
 
+/* Defaults of an array's element keys ("a[].key"), in every element;
+ * a key without a default is required. */
+static int fill_element_defaults(loader_t *ld, cJSON *root, const cfg_key_t *k)
+{
+    char arr[PATH_MAX_LEN], p[2 * PATH_MAX_LEN + 16];
+    const char *br = strstr(k->path, "[].");
+    snprintf(arr, sizeof arr, "%.*s", (int)(br - k->path), k->path);
+    const char *name = br + 3;
+    cJSON *a = get(root, arr);
+    int i = 0;
+    for (cJSON *e = a ? a->child : NULL; e; e = e->next, i++) {
+        if (child(e, name))
+            continue;
+        snprintf(p, sizeof p, "%s[%d].%s", arr, i, name);
+        if (!k->def)
+            return fail(ld, p, "required: %s", k->help);
+        cJSON *v = cJSON_Parse(k->def);
+        if (!v)
+            return fail(ld, p, "out of memory");
+        cJSON_AddItemToObject(e, name, v);
+    }
+    return 0;
+}
+
 static int fill_defaults(loader_t *ld, cJSON *root)
 {
     for (size_t i = 0; i < cfg_nkeys; i++) {
         const cfg_key_t *k = &cfg_keys[i];
+        if (strstr(k->path, "[].")) {
+            if (fill_element_defaults(ld, root, k))
+                return -1;
+            continue;
+        }
         cJSON *parent = parent_of(root, k->path);
         if (!k->def || !parent || child(parent, last_component(k->path)))
             continue;
@@ -654,6 +738,71 @@ static int check_horizon(loader_t *ld, const sim_config_t *cfg)
     return 0;
 }
 
+static bool pow2(double v)
+{
+    uint64_t x = (uint64_t)v;
+    return x && !(x & (x - 1));
+}
+
+/* Cross-field rules of a parakernel experiment (the kernel checks its
+ * boot plan again: these give config paths in the messages). */
+static int check_parakernel(loader_t *ld, sim_config_t *cfg)
+{
+    cJSON *root = cfg->json, *procs = get(root, "processes");
+    bool pk = strcmp(cfg->kernel_kind, "parakernel") == 0;
+    if (!pk)
+        return procs ? fail(ld, "processes", "only with kernel.kind \"parakernel\"") : 0;
+    if (!procs)
+        return fail(ld, "processes", "required with kernel.kind \"parakernel\": the processes to run");
+    double gbps = num(root, "machine.nic.link_gbps");
+    if (gbps != 10 && gbps != 25 && gbps != 40 && gbps != 100 && gbps != 400)
+        return fail(ld, "machine.nic.link_gbps", "expected 10, 25, 40, 100 or 400, found %g", gbps);
+    static const char *const even[] = {"machine.memory_mib", "kernel.memory_mib"};
+    for (size_t i = 0; i < 2; i++)
+        if ((uint64_t)num(root, even[i]) % 2)
+            return fail(ld, even[i], "expected an even number of MiB (2 MiB alignment), found %g",
+                        num(root, even[i]));
+    static const char *const p2[] = {"kernel.sq_entries", "kernel.cq_entries"};
+    for (size_t i = 0; i < 2; i++)
+        if (!pow2(num(root, p2[i])))
+            return fail(ld, p2[i], "expected a power of two, found %g", num(root, p2[i]));
+    if (num(root, "kernel.cq_entries") < num(root, "kernel.sq_entries"))
+        return fail(ld, "kernel.cq_entries", "must be at least kernel.sq_entries (%g), found %g",
+                    num(root, "kernel.sq_entries"), num(root, "kernel.cq_entries"));
+    static const char *const m8[] = {"kernel.rx_entries", "kernel.tx_entries"};
+    for (size_t i = 0; i < 2; i++)
+        if ((uint64_t)num(root, m8[i]) % 8)
+            return fail(ld, m8[i], "expected a multiple of 8 (82599 ring length), found %g",
+                        num(root, m8[i]));
+    double nprocs = 0, nicq = 0, nvmeq = 0, mib = num(root, "kernel.memory_mib");
+    char p[PATH_MAX_LEN];
+    int i = 0;
+    for (cJSON *g = procs->child; g; g = g->next, i++) {
+        double count = child(g, "count")->valuedouble, m = child(g, "memory_mib")->valuedouble;
+        if ((uint64_t)m % 2) {
+            snprintf(p, sizeof p, "processes[%d].memory_mib", i);
+            return fail(ld, p, "expected an even number of MiB (2 MiB alignment), found %g", m);
+        }
+        nprocs += count;
+        nicq += count * child(g, "nic_queues")->valuedouble;
+        nvmeq += count * child(g, "nvme_queues")->valuedouble;
+        mib += count * m;
+    }
+    if (nprocs > cfg->cores || nprocs > 256)
+        return fail(ld, "machine.cores", "%g processes need %g cores (one each, at most 256), "
+                    "found %u", nprocs, nprocs, cfg->cores);
+    if (nicq > num(root, "machine.nic.queues"))
+        return fail(ld, "machine.nic.queues", "the processes ask for %g NIC queue pairs, the "
+                    "NIC has %g", nicq, num(root, "machine.nic.queues"));
+    if (nvmeq > 0 && !cJSON_IsTrue(get(root, "machine.nvme.present")))
+        return fail(ld, "machine.nvme.present", "the processes ask for %g NVMe queue pairs and "
+                    "there is no NVMe device", nvmeq);
+    if (mib > num(root, "machine.memory_mib"))
+        return fail(ld, "machine.memory_mib", "the kernel and the processes' partitions need "
+                    "%g MiB, the machine has %g", mib, num(root, "machine.memory_mib"));
+    return 0;
+}
+
 static int build(loader_t *ld, sim_config_t *cfg)
 {
     cJSON *root = cfg->json;
@@ -680,6 +829,8 @@ static int build(loader_t *ld, sim_config_t *cfg)
         return fail(ld, "costs.profile", "unknown profile");
     for (cJSON *m = get(root, "costs.override")->child; m; m = m->next)
         cost_set_ns(&cfg->costs, (cost_id_t)cost_lookup(m->string), m->valuedouble);
+    if (check_parakernel(ld, cfg))
+        return -1;
     return check_horizon(ld, cfg);
 }
 

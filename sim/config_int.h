@@ -13,6 +13,10 @@ typedef enum cfg_type {
     CFG_PROFILE,  /* a cost profile name (choices come from model/cost) */
     CFG_COSTS,    /* object: cost name -> ns */
     CFG_DIST,     /* object: a time distribution, see dist_params */
+    CFG_BOOL,     /* true or false */
+    CFG_ARRAY,    /* non-empty array of objects; the element's keys are
+                   * "path[].key" (error paths say "path[i].key") */
+    CFG_PARAMS,   /* object of free names -> string or number */
 } cfg_type_t;
 
 typedef struct cfg_key {
@@ -42,6 +46,8 @@ extern const size_t cfg_ndist_params;
 /* The dist kinds a time distribution may use, "a|b|c". */
 extern const char cfg_time_dists[];
 
+/* The key for a JSON path; array indices in it ("processes[2].app") are
+ * looked up as "processes[].app". */
 const cfg_key_t *cfg_key_find(const char *path);
 
 #endif

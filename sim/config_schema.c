@@ -21,10 +21,48 @@ const cfg_key_t cfg_keys[] = {
     {"warmup_requests", CFG_INT, NULL, 0, 1e10, 0, NULL,
      "first requests left out of latency and utilisation (default: 10% of requests)"},
     {"machine", CFG_OBJECT, "{}", 0, 0, 0, NULL, "the simulated host"},
-    {"machine.cores", CFG_INT, "1", 1, 4096, 0, NULL, "number of cores"},
+    {"machine.cores", CFG_INT, "1", 1, 4096, 0, NULL,
+     "number of cores (parakernel: at most 256, one per process at least)"},
+    {"machine.memory_mib", CFG_INT, "1024", 2, 1 << 26, 0, NULL,
+     "parakernel: physical memory, MiB (even: partitions are 2 MiB aligned)"},
+    {"machine.nic", CFG_OBJECT, "{}", 0, 0, 0, NULL, "parakernel: the 82599-class NIC"},
+    {"machine.nic.queues", CFG_INT, "16", 1, 128, 0, NULL, "queue pairs the NIC has"},
+    {"machine.nic.link_gbps", CFG_INT, "40", 10, 400, 0, NULL,
+     "Ethernet link rate, Gb/s: 10, 25, 40, 100 or 400"},
+    {"machine.nic.pcie_gen", CFG_INT, "3", 1, 5, 0, NULL, "the NIC's PCIe generation"},
+    {"machine.nic.pcie_lanes", CFG_INT, "16", 1, 16, 0, NULL, "the NIC's PCIe lanes (1, 2, 4, 8, 16)"},
+    {"machine.nic.pasid_per_queue", CFG_BOOL, "false", 0, 0, 0, NULL,
+     "tag each queue's DMA with its own PASID (with machine.iommu.mode scalable: "
+     "queue-granular isolation)"},
+    {"machine.nvme", CFG_OBJECT, "{}", 0, 0, 0, NULL, "parakernel: the NVMe SSD"},
+    {"machine.nvme.present", CFG_BOOL, "true", 0, 0, 0, NULL, "whether the machine has one"},
+    {"machine.nvme.media", CFG_ENUM, "\"nand\"", 0, 0, 0, "nand|llflash|pmem",
+     "nand: channels x dies of NAND flash; llflash: low-latency flash; pmem: persistent memory"},
+    {"machine.nvme.capacity_mib", CFG_INT, "1024", 1, 1 << 24, 0, NULL, "namespace size, MiB"},
+    {"machine.nvme.pasid_per_queue", CFG_BOOL, "false", 0, 0, 0, NULL,
+     "tag each queue pair's DMA with PASID = its queue id"},
+    {"machine.iommu", CFG_OBJECT, "{}", 0, 0, 0, NULL, "parakernel: the IOMMU"},
+    {"machine.iommu.mode", CFG_ENUM, "\"legacy\"", 0, 0, 0, "off|legacy|scalable",
+     "off: DMA addresses are physical; legacy: one domain per device; scalable: one PASID "
+     "per queue (needs the devices' pasid_per_queue)"},
+    {"machine.iommu.iotlb_entries", CFG_INT, "64", 1, 65536, 0, NULL, "IOTLB entries (LRU)"},
     {"kernel", CFG_OBJECT, "{}", 0, 0, 0, NULL, "the kernel under test"},
-    {"kernel.kind", CFG_ENUM, "\"ideal\"", 0, 0, 0, "ideal",
-     "ideal: a zero-overhead dispatcher, for validating the engine"},
+    {"kernel.kind", CFG_ENUM, "\"ideal\"", 0, 0, 0, "ideal|parakernel",
+     "ideal: a zero-overhead dispatcher, for validating the engine; parakernel: the real "
+     "kernel (kernel/) on the device models, running `processes` behind a UDP client"},
+    {"kernel.mediation", CFG_ENUM, "\"range\"", 0, 0, 0, "range|pool",
+     "parakernel: how buffers are validated: range checks per descriptor, or registered "
+     "buffer pools (validated once, then an index per descriptor)"},
+    {"kernel.sq_entries", CFG_INT, "256", 2, 32768, 0, NULL,
+     "parakernel: SQ entries per process (a power of two)"},
+    {"kernel.cq_entries", CFG_INT, "1024", 2, 65536, 0, NULL,
+     "parakernel: CQ entries per process (a power of two, >= sq_entries)"},
+    {"kernel.rx_entries", CFG_INT, "512", 16, 8192, 0, NULL,
+     "parakernel: NIC RX ring slots per queue (a multiple of 8)"},
+    {"kernel.tx_entries", CFG_INT, "512", 16, 8192, 0, NULL,
+     "parakernel: NIC TX ring slots per queue (a multiple of 8)"},
+    {"kernel.memory_mib", CFG_INT, "64", 2, 1 << 20, 0, NULL,
+     "parakernel: the kernel's own memory (rings, queues, IOMMU tables), MiB, even"},
     {"kernel.dispatch", CFG_ENUM, "\"partitioned\"", 0, 0, 0, "partitioned|centralized",
      "partitioned: each request to a uniformly random core's FIFO (RSS over many "
      "flows); centralized: one FIFO, the next idle core takes its head"},
@@ -35,11 +73,29 @@ const cfg_key_t cfg_keys[] = {
      "synthetic: each request needs a service time drawn from workload.service"},
     {"workload.service", CFG_DIST, "{\"dist\":\"exponential\",\"mean_ns\":1000}", 0, 0, 0, NULL,
      "service-time distribution (see the dist parameters below)"},
+    {"processes", CFG_ARRAY, NULL, 0, 0, 0, NULL,
+     "parakernel: groups of processes, one process per core, cores given in order"},
+    {"processes[].app", CFG_ENUM, NULL, 0, 0, 0, "echo|attacker",
+     "the application each process of the group runs (required)"},
+    {"processes[].count", CFG_INT, "1", 1, 256, 0, NULL, "processes in the group"},
+    {"processes[].memory_mib", CFG_INT, "64", 2, 1 << 24, 0, NULL,
+     "each process's memory partition, MiB (even)"},
+    {"processes[].nic_queues", CFG_INT, "1", 0, 16, 0, NULL, "NIC queue pairs per process"},
+    {"processes[].nvme_queues", CFG_INT, "0", 0, 16, 0, NULL, "NVMe queue pairs per process"},
+    {"processes[].rx_traffic", CFG_BOOL, "true", 0, 0, 0, NULL,
+     "its NIC queues take part in RSS (clients' requests reach it)"},
+    {"processes[].max_timers", CFG_INT, "64", 1, 256, 0, NULL, "timers armed at once, at most"},
+    {"processes[].params", CFG_PARAMS, "{}", 0, 0, 0, NULL,
+     "application parameters: name -> string or number"},
     {"load", CFG_OBJECT, "{}", 0, 0, 0, NULL, "the clients"},
     {"load.kind", CFG_ENUM, "\"poisson\"", 0, 0, 0, "poisson|constant",
      "poisson: exponential inter-arrival times; constant: evenly spaced"},
     {"load.rate_rps", CFG_NUMBER, NULL, 0, 1e12, 1, NULL,
      "offered load, requests per second (required)"},
+    {"load.flows", CFG_INT, "1024", 1, 1 << 20, 0, NULL,
+     "parakernel: UDP flows (5-tuples) the client spreads requests over"},
+    {"load.frame_bytes", CFG_INT, "64", 64, 1518, 0, NULL,
+     "parakernel: request frame size on the wire, FCS included"},
     {"costs", CFG_OBJECT, "{}", 0, 0, 0, NULL, "the cost table"},
     {"costs.profile", CFG_PROFILE, "\"default\"", 0, 0, 0, NULL,
      "default: sourced figures; zero: every cost 0"},
@@ -67,8 +123,17 @@ const char cfg_time_dists[] = "constant|exponential|uniform|lognormal|bimodal|em
 
 const cfg_key_t *cfg_key_find(const char *path)
 {
+    char norm[256];
+    size_t n = 0;
+    for (const char *p = path; *p && n + 1 < sizeof norm; p++) {
+        norm[n++] = *p;
+        if (*p == '[')
+            while (p[1] >= '0' && p[1] <= '9')
+                p++;
+    }
+    norm[n] = '\0';
     for (size_t i = 0; i < cfg_nkeys; i++)
-        if (strcmp(cfg_keys[i].path, path) == 0)
+        if (strcmp(cfg_keys[i].path, norm) == 0)
             return &cfg_keys[i];
     return NULL;
 }
@@ -83,6 +148,9 @@ static const char *type_name(const cfg_key_t *k)
     case CFG_PROFILE: return "default|zero";
     case CFG_COSTS: return "object";
     case CFG_DIST: return "distribution";
+    case CFG_BOOL: return "true|false";
+    case CFG_ARRAY: return "array of objects";
+    case CFG_PARAMS: return "object";
     }
     return "?";
 }

@@ -31,7 +31,7 @@ static void add_u64(cJSON *o, const char *k, uint64_t v)
     cJSON_AddNumberToObject(o, k, (double)v);
 }
 
-static cJSON *costs_json(const cost_table_t *t)
+cJSON *results_costs_json(const cost_table_t *t)
 {
     cJSON *c = cJSON_CreateObject();
     cJSON_AddStringToObject(c, "profile", t->profile);
@@ -48,7 +48,7 @@ static cJSON *costs_json(const cost_table_t *t)
     return c;
 }
 
-static cJSON *latency_json(const hist_t *h)
+cJSON *results_latency_json(const hist_t *h)
 {
     static const struct { const char *name; double q; } qs[] = {
         {"p50", 50}, {"p90", 90}, {"p99", 99}, {"p999", 99.9}, {"p9999", 99.99},
@@ -81,28 +81,31 @@ static cJSON *requests_json(const experiment_t *x)
     return r;
 }
 
+cJSON *results_core_json(const cpu_t *core)
+{
+    double u[CPU_MODES];
+    cpu_utilisation(core, u);
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "id", core->id);
+    cJSON *util = cJSON_AddObjectToObject(o, "util");
+    for (int m = 0; m < CPU_MODES; m++)
+        cJSON_AddNumberToObject(util, cpu_mode_name((cpu_mode_t)m), frac(u[m]));
+    return o;
+}
+
 static cJSON *cores_json(const experiment_t *x)
 {
     cJSON *arr = cJSON_CreateArray();
     for (unsigned c = 0; c < x->ncores; c++) {
-        double u[CPU_MODES];
-        cpu_utilisation(&x->cores[c], u);
-        cJSON *o = cJSON_CreateObject();
-        add_u64(o, "id", c);
+        cJSON *o = results_core_json(&x->cores[c]);
         add_u64(o, "completed", x->core_completed[c]);
-        cJSON *util = cJSON_AddObjectToObject(o, "util");
-        for (int m = 0; m < CPU_MODES; m++)
-            cJSON_AddNumberToObject(util, cpu_mode_name((cpu_mode_t)m), frac(u[m]));
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
 }
 
-cJSON *results_build(const experiment_t *x, const prediction_t *p, double wall_s)
+cJSON *results_begin(const sim_config_t *cfg)
 {
-    const sim_config_t *cfg = x->cfg;
-    sim_time_t end = sim_now(x->sim);
-    uint64_t events = sim_events_run(x->sim);
     cJSON *root = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(root, "parasim");
     cJSON_AddStringToObject(meta, "version", PARASIM_VERSION);
@@ -110,9 +113,27 @@ cJSON *results_build(const experiment_t *x, const prediction_t *p, double wall_s
     cJSON_AddNumberToObject(meta, "config_format", CONFIG_FORMAT);
     cJSON_AddStringToObject(meta, "config_file", cfg->path);
     cJSON_AddItemToObject(root, "config", cJSON_Duplicate(cfg->json, 1));
-    cJSON_AddItemToObject(root, "costs", costs_json(&cfg->costs));
+    cJSON_AddItemToObject(root, "costs", results_costs_json(&cfg->costs));
+    return root;
+}
+
+void results_add_sim(cJSON *root, uint64_t events, uint64_t end_ps, double wall_s)
+{
+    cJSON *s = cJSON_AddObjectToObject(root, "sim");
+    add_u64(s, "events", events);
+    cJSON_AddNumberToObject(s, "sim_time_ns", ps_to_ns(end_ps));
+    cJSON_AddNumberToObject(s, "wall_s", wall_s);
+    cJSON_AddNumberToObject(s, "events_per_s", wall_s > 0 ? round((double)events / wall_s) : 0);
+}
+
+cJSON *results_build(const experiment_t *x, const prediction_t *p, double wall_s)
+{
+    const sim_config_t *cfg = x->cfg;
+    sim_time_t end = sim_now(x->sim);
+    uint64_t events = sim_events_run(x->sim);
+    cJSON *root = results_begin(cfg);
     cJSON_AddItemToObject(root, "requests", requests_json(x));
-    cJSON_AddItemToObject(root, "latency_ns", latency_json(&x->latency));
+    cJSON_AddItemToObject(root, "latency_ns", results_latency_json(&x->latency));
     double window = x->window_closed ? (double)(x->window_to - x->window_from) : 0;
     double done = (double)(x->completed_at_close - x->completed_at_open);
     cJSON_AddNumberToObject(root, "throughput_rps", window > 0 ? round(done / window * 1e12) : 0);
@@ -121,11 +142,7 @@ cJSON *results_build(const experiment_t *x, const prediction_t *p, double wall_s
     cJSON_AddNumberToObject(w, "to", x->window_closed ? ps_to_ns(x->window_to) : 0);
     cJSON_AddItemToObject(root, "cores", cores_json(x));
     cJSON_AddItemToObject(root, "model", predict_to_json(p));
-    cJSON *s = cJSON_AddObjectToObject(root, "sim");
-    add_u64(s, "events", events);
-    cJSON_AddNumberToObject(s, "sim_time_ns", ps_to_ns(end));
-    cJSON_AddNumberToObject(s, "wall_s", wall_s);
-    cJSON_AddNumberToObject(s, "events_per_s", wall_s > 0 ? round((double)events / wall_s) : 0);
+    results_add_sim(root, events, end, wall_s);
     return root;
 }
 

@@ -7,6 +7,7 @@
 #define PARASIM_SIM_RESULTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct experiment;
@@ -14,6 +15,20 @@ struct prediction;
 struct cJSON;
 
 struct cJSON *results_build(const struct experiment *x, const struct prediction *p, double wall_s);
+
+/* Pieces shared by every kind of run: the header (parasim version and
+ * formats, the config echo, the cost table), latency percentiles (ns) of a
+ * histogram in ps, one core's utilisation per mode, the simulator's own
+ * figures. */
+struct sim_config;
+struct cost_table;
+struct hist;
+struct cpu;
+struct cJSON *results_begin(const struct sim_config *cfg);
+struct cJSON *results_costs_json(const struct cost_table *t);
+struct cJSON *results_latency_json(const struct hist *h);
+struct cJSON *results_core_json(const struct cpu *core);
+void results_add_sim(struct cJSON *root, uint64_t events, uint64_t end_ps, double wall_s);
 /* mkdir -p dir and check it is writable: done before a run, so a typo in
  * --out costs nothing; -1 with a message in err. */
 int results_prepare_dir(const char *dir, char *err, size_t errlen);

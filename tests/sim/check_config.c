@@ -129,6 +129,78 @@ START_TEST(test_semantic_errors_name_the_path)
 }
 END_TEST
 
+#define PK_BASE "\"kernel\": {\"kind\": \"parakernel\"}, \"load\": {\"rate_rps\": 1000}"
+
+START_TEST(test_process_groups_get_element_defaults)
+{
+    sim_config_t c;
+    char err[CONFIG_ERR_MAX];
+    const char *p = tmp_file("c.json", "{" PK_BASE ", \"machine\": {\"cores\": 3},"
+                                    " \"processes\": [{\"app\": \"echo\", \"count\": 2},"
+                                    " {\"app\": \"attacker\", \"rx_traffic\": false,"
+                                    " \"params\": {\"foreign_addr\": \"0x400000\"}}]}");
+    ck_assert_msg(config_load(&c, p, NULL, 0, 0, 0, err) == 0, "%s", err);
+    cJSON *g1 = cJSON_GetArrayItem(at(c.json, "processes", NULL), 1);
+    /* the schema's defaults: one NIC queue pair, no NVMe, 64 MiB, 64 timers */
+    ck_assert_double_eq(cJSON_GetObjectItem(g1, "count")->valuedouble, 1);
+    ck_assert_double_eq(cJSON_GetObjectItem(g1, "nic_queues")->valuedouble, 1);
+    ck_assert_double_eq(cJSON_GetObjectItem(g1, "nvme_queues")->valuedouble, 0);
+    ck_assert_double_eq(cJSON_GetObjectItem(g1, "memory_mib")->valuedouble, 64);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(g1, "rx_traffic")));
+    ck_assert_str_eq(at(c.json, "kernel", "mediation")->valuestring, "range");
+    config_free(&c);
+}
+END_TEST
+
+/* Each bad parakernel config fails with the path and the reason. */
+START_TEST(test_parakernel_errors_name_the_path)
+{
+    static const struct {
+        const char *json, *expect;
+    } cases[] = {
+        {"{" PK_BASE "}", "processes: required with kernel.kind"},
+        {"{\"load\": {\"rate_rps\": 1}, \"processes\": [{\"app\": \"echo\"}]}",
+         "processes: only with kernel.kind"},
+        {"{" PK_BASE ", \"processes\": []}", "processes: expected 1 to 256 entries, found 0"},
+        {"{" PK_BASE ", \"processes\": [{\"count\": 1}]}", "processes[0].app: required"},
+        {"{" PK_BASE ", \"processes\": [{\"app\": \"echo\", \"cnt\": 1}]}",
+         "processes[0].cnt: unknown key; did you mean \"processes[].count\"?"},
+        {"{" PK_BASE ", \"processes\": [{\"app\": \"echo\", \"params\": {\"x\": [1]}}]}",
+         "processes[0].params.x: expected a string or a number, found an array"},
+        {"{" PK_BASE ", \"processes\": [{\"app\": \"echo\", \"count\": 2}]}",
+         "machine.cores: 2 processes need 2 cores"},
+        {"{" PK_BASE ", \"machine\": {\"nic\": {\"link_gbps\": 50}},"
+         " \"processes\": [{\"app\": \"echo\"}]}",
+         "machine.nic.link_gbps: expected 10, 25, 40, 100 or 400, found 50"},
+        {"{" PK_BASE ", \"processes\": [{\"app\": \"echo\", \"memory_mib\": 3}]}",
+         "processes[0].memory_mib: expected an even number of MiB"},
+        {"{" PK_BASE ", \"machine\": {\"memory_mib\": 100},"
+         " \"processes\": [{\"app\": \"echo\", \"memory_mib\": 64}]}",
+         "machine.memory_mib: the kernel and the processes' partitions need 128 MiB, the "
+         "machine has 100"},
+        {"{" PK_BASE ", \"machine\": {\"cores\": 2, \"nic\": {\"queues\": 2}},"
+         " \"processes\": [{\"app\": \"echo\", \"count\": 2, \"nic_queues\": 2}]}",
+         "machine.nic.queues: the processes ask for 4 NIC queue pairs, the NIC has 2"},
+        {"{\"kernel\": {\"kind\": \"parakernel\", \"sq_entries\": 100},"
+         " \"load\": {\"rate_rps\": 1}, \"processes\": [{\"app\": \"echo\"}]}",
+         "kernel.sq_entries: expected a power of two, found 100"},
+        {"{" PK_BASE ", \"machine\": {\"nvme\": {\"present\": false}},"
+         " \"processes\": [{\"app\": \"echo\", \"nvme_queues\": 1}]}",
+         "machine.nvme.present: the processes ask for 1 NVMe queue pairs"},
+        {"{" PK_BASE ", \"machine\": {\"nvme\": {\"present\": 1}},"
+         " \"processes\": [{\"app\": \"echo\"}]}",
+         "machine.nvme.present: expected true or false, found the number 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sim_config_t c;
+        char err[CONFIG_ERR_MAX];
+        const char *p = tmp_file("pk.json", cases[i].json);
+        ck_assert_msg(config_load(&c, p, NULL, 0, 0, 0, err) == -1, "case %zu loaded", i);
+        ck_assert_msg(strstr(err, cases[i].expect), "case %zu: %s", i, err);
+    }
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -139,6 +211,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_units_and_distributions);
     tcase_add_test(tc, test_empirical_file_is_relative_to_the_config);
     tcase_add_test(tc, test_semantic_errors_name_the_path);
+    tcase_add_test(tc, test_process_groups_get_element_defaults);
+    tcase_add_test(tc, test_parakernel_errors_name_the_path);
     suite_add_tcase(s, tc);
     return s;
 }
