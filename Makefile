@@ -61,10 +61,10 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(FILE_CFLAGS) -c $< -o $@
 
-# Simulated memory copies are small (descriptors, 64 B frames) and bounded
-# by the page size, which makes GCC expand memcpy into `rep movsq`: slow to
-# start for 16-64 B.  glibc's memcpy is faster here: bench_nic's device
-# path went from 3.5 to 4.7 M packets/s.
+# Simulated memory copies are bounded by the page size, which makes GCC
+# expand memcpy into `rep movsq`: slow to start.  Copies up to 64 B go
+# through devices/bytes.h's fixed moves; longer ones are faster in glibc's
+# memcpy than in `rep movsq` (bench_nic's device path: 3.5 -> 4.7 M pkts/s).
 $(BUILD)/obj/devices/mem.o: FILE_CFLAGS := -fno-builtin-memcpy -fno-builtin-memset
 
 # kernel/ is built freestanding, against its own headers and the

@@ -19,7 +19,8 @@
  *     accepted and does nothing.
  *
  * Hot path: every packet's payload DMA lands here.  An access within one
- * page is one lookup and one memcpy; longer ones loop page by page.
+ * page is one lookup and one copy (devices/bytes.h: inline up to 64 B,
+ * the library's memcpy beyond); longer ones loop page by page.
  * Running out of host memory for a page is a host error
  * (sim_out_of_memory), not a device status. */
 #include "devices/mem.h"
@@ -27,12 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/bytes.h"
 #include "sim/alloc.h"
 
 #define PAGE_SHIFT 12
 #define DIR_SHIFT 30                               /* one leaf per GiB */
 #define LEAF_PAGES (1u << (DIR_SHIFT - PAGE_SHIFT)) /* 2^18 pages per leaf */
 #define PAGE_MASK ((uint64_t)MEM_PAGE_SIZE - 1)
+#define HOST_LINE 64u                              /* host cache line, bytes */
 
 struct mem {
     uint64_t size;     /* bytes, multiple of MEM_PAGE_SIZE, <= MEM_MAX_SIZE */
@@ -64,6 +67,18 @@ static inline uint8_t *page_peek(const mem_t *m, uint64_t pa)
     return leaf ? leaf[(pa >> PAGE_SHIFT) & (LEAF_PAGES - 1)] : NULL;
 }
 
+/* A zeroed page, cache-line aligned: malloc's 16-byte alignment would
+ * make a 64-byte frame or a 4-descriptor burst at an aligned simulated
+ * address straddle two host cache lines (bench_nic: ~2% faster). */
+static uint8_t *page_new(void)
+{
+    uint8_t *p = aligned_alloc(HOST_LINE, MEM_PAGE_SIZE);
+    if (!p)
+        sim_out_of_memory(MEM_PAGE_SIZE);
+    memset(p, 0, MEM_PAGE_SIZE);
+    return p;
+}
+
 static uint8_t *page_alloc(mem_t *m, uint64_t pa)
 {
     size_t di = (size_t)(pa >> DIR_SHIFT);
@@ -71,7 +86,7 @@ static uint8_t *page_alloc(mem_t *m, uint64_t pa)
         m->dir[di] = sim_xcalloc(leaf_len(m, di), sizeof(uint8_t *));
     uint8_t **slot = &m->dir[di][(pa >> PAGE_SHIFT) & (LEAF_PAGES - 1)];
     if (!*slot) {
-        *slot = sim_xcalloc(1, MEM_PAGE_SIZE);
+        *slot = page_new();
         m->allocated++;
     }
     return *slot;
@@ -145,7 +160,7 @@ int mem_read(const mem_t *m, uint64_t pa, void *dst, size_t len)
         size_t n = chunk_len(pa, len);
         const uint8_t *p = page_peek(m, pa);
         if (p)
-            memcpy(out, p + (pa & PAGE_MASK), n);
+            bytes_copy(out, p + (pa & PAGE_MASK), n);
         else
             memset(out, 0, n);
         out += n;
@@ -162,7 +177,7 @@ int mem_write(mem_t *m, uint64_t pa, const void *src, size_t len)
     const uint8_t *in = src;
     while (len) {
         size_t n = chunk_len(pa, len);
-        memcpy(page_get(m, pa) + (pa & PAGE_MASK), in, n);
+        bytes_copy(page_get(m, pa) + (pa & PAGE_MASK), in, n);
         in += n;
         pa += n;
         len -= n;

@@ -105,4 +105,11 @@ sim_time_t pcie_wire_time(pcie_link_t link, size_t len);
 sim_t *pcie_sim(const pcie_t *bus);
 const pcie_stats_t *pcie_stats(const pcie_t *bus);
 
+/* Platform hook (the simulator's poll watches, sim/hal.c): fn(ctx, pa, len,
+ * done) is called once per successful DMA write, per translated chunk,
+ * with the physical address and the time the chunk lands.  fn NULL
+ * removes it.  It must not start DMA. */
+void pcie_set_dma_write_hook(pcie_t *bus, void (*fn)(void *ctx, uint64_t pa, size_t len,
+                                                     sim_time_t done), void *ctx);
+
 #endif

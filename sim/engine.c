@@ -38,6 +38,7 @@
 #include "sim/engine.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,9 @@ void sim_destroy(sim_t *sim)
     free(sim);
 }
 
-sim_time_t sim_now(const sim_t *sim) { return sim->now; }
+/* sim_now() (sim/engine.h) reads the clock as the structure's first member. */
+_Static_assert(offsetof(struct sim, now) == 0, "struct sim: now must come first");
+
 uint64_t sim_events_run(const sim_t *sim) { return sim->events_run; }
 size_t sim_pending(const sim_t *sim) { return sim->live; }
 

@@ -123,22 +123,6 @@ void nic_reset(nic_t *n)
     }
 }
 
-sim_time_t nic_irq_time(const nic_t *n, sim_time_t issue, sim_time_t landed)
-{
-    return landed > issue + n->msix_lat ? landed - n->msix_lat : issue;
-}
-
-uint32_t nic_pasid(const nic_t *n, unsigned q)
-{
-    return n->cfg.pasid_per_queue ? n->cfg.pasid_base + q : IOMMU_NO_PASID;
-}
-
-unsigned nic_max_frame(const nic_t *n)
-{
-    unsigned mfs = n->maxfrs >> 16;
-    return mfs > NIC_MAX_FRAME_LIMIT ? NIC_MAX_FRAME_LIMIT : mfs;
-}
-
 void nic_set_wire_tx(nic_t *n, nic_wire_tx_fn fn, void *ctx)
 {
     n->wire_tx = fn;

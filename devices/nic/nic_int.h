@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/iommu.h"
 #include "devices/nic.h"
 #include "devices/le.h"
 #include "devices/pcie.h"
@@ -335,12 +336,36 @@ struct nic {
 
 /* nic.c */
 void nic_reset(nic_t *n);
+static inline void nic_guest_error(nic_t *n) { n->stats.guest_errors++; }
+
+/* Per-packet helpers, inline: each is a few instructions, called several
+ * times per frame from rx.c and tx.c. */
+
 /* When to raise the interrupt of a status write-back issued at `issue`
  * that lands at `landed`: the MSI-X write must not overtake it. */
-sim_time_t nic_irq_time(const nic_t *n, sim_time_t issue, sim_time_t landed);
-uint32_t nic_pasid(const nic_t *n, unsigned q);
-unsigned nic_max_frame(const nic_t *n);
-static inline void nic_guest_error(nic_t *n) { n->stats.guest_errors++; }
+static inline sim_time_t nic_irq_time(const nic_t *n, sim_time_t issue, sim_time_t landed)
+{
+    return landed > issue + n->msix_lat ? landed - n->msix_lat : issue;
+}
+
+static inline uint32_t nic_pasid(const nic_t *n, unsigned q)
+{
+    return n->cfg.pasid_per_queue ? n->cfg.pasid_base + q : IOMMU_NO_PASID;
+}
+
+static inline unsigned nic_max_frame(const nic_t *n)
+{
+    unsigned mfs = n->maxfrs >> 16;
+    return mfs > NIC_MAX_FRAME_LIMIT ? NIC_MAX_FRAME_LIMIT : mfs;
+}
+
+/* (a + b) mod size for a < size and b <= size: a compare instead of a
+ * division (ring sizes are multiples of 8, not powers of two). */
+static inline uint32_t ring_add(uint32_t a, uint32_t b, uint32_t size)
+{
+    uint32_t s = a + b;
+    return s >= size ? s - size : s;
+}
 
 /* regs.c */
 uint64_t nic_mmio_read(void *dev, uint64_t off, unsigned size);

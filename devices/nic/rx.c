@@ -104,7 +104,7 @@ static void rx_fetch(nic_t *n, unsigned q, bool force)
         e->ready = done;
     }
     r->c_count += cnt;
-    r->fetch = (r->fetch + cnt) % r->size;
+    r->fetch = ring_add(r->fetch, cnt, r->size);
 }
 
 static void drop(nic_t *n, unsigned q, nic_drop_t why)
@@ -163,7 +163,7 @@ static bool rx_writeback(nic_t *n, unsigned q, size_t len, uint32_t need, const 
         le_put32(wb + 4, m->hash);
         le_put32(wb + 8, RXD_STAT_DD | m->status | (i + 1 == need ? RXD_STAT_EOP : 0));
         le_put16(wb + 12, (uint16_t)chunk);
-        uint32_t idx = (r->head + i) % r->size;
+        uint32_t idx = ring_add(r->head, i, r->size);
         sim_time_t d;
         if (pcie_dma_write(n->dev, nic_pasid(n, q), base + (uint64_t)idx * DESC_BYTES, wb,
                            DESC_BYTES, &d))
@@ -199,7 +199,9 @@ static void rx_deliver(nic_t *n, unsigned q, const uint8_t *f, size_t len, const
     nic_rxq_t *r = &n->rxq[q];
     sim_time_t now = sim_now(n->sim), shift = 0, done = now;
     uint32_t bsize = buf_size(r);
-    uint32_t need = (uint32_t)((len + bsize - 1) / bsize);
+    /* One buffer is the rule (SRRCTL.BSIZEPACKET >= 1 KiB, frames mostly
+     * smaller): skip the division then. */
+    uint32_t need = len <= bsize ? 1 : (uint32_t)((len + bsize - 1) / bsize);
     int why = rx_admit(n, q, need, &shift);
     if (why < 0 && !rx_payload(n, q, f, len, need, &done))
         why = NIC_DROP_IOMMU; /* descriptors kept: see the file comment */
@@ -211,7 +213,7 @@ static void rx_deliver(nic_t *n, unsigned q, const uint8_t *f, size_t len, const
     bool wb_ok = rx_writeback(n, q, len, need, m, &done);
     r->c_head = (r->c_head + need) % RX_DESC_CACHE;
     r->c_count -= need;
-    r->head = (r->head + need) % r->size;
+    r->head = ring_add(r->head, need, r->size);
     if (wb_ok) {
         n->qstats[q].rx_packets++;
         n->qstats[q].rx_bytes += len;

@@ -89,7 +89,7 @@ static void tx_fetch(nic_t *n, unsigned q)
         e->ready = done;
     }
     t->n_fetched += cnt;
-    t->fetch = (t->fetch + cnt) % t->size;
+    t->fetch = ring_add(t->fetch, cnt, t->size);
 }
 
 /* ---------------------------------------------------------------- events */
@@ -153,10 +153,11 @@ static sim_time_t write_run(nic_t *n, unsigned q, uint32_t i, uint32_t len)
 {
     nic_txq_t *t = &n->txq[q];
     uint64_t base = nic_ring_base(t->bal, t->bah);
-    uint8_t wb[TX_DESC_CACHE * DESC_BYTES] = { 0 };
+    uint8_t wb[TX_DESC_CACHE * DESC_BYTES];
+    memset(wb, 0, (size_t)len * DESC_BYTES); /* only what is written back */
     for (uint32_t k = 0; k < len; k++)
         le_put32(wb + k * DESC_BYTES + STATUS_OFF, TXD_STAT_DD);
-    uint32_t idx = (t->head + i) % t->size;
+    uint32_t idx = ring_add(t->head, i, t->size);
     uint32_t first = t->size - idx < len ? t->size - idx : len;
     sim_time_t d1 = 0, d2 = 0;
     int bad = pcie_dma_write(n->dev, nic_pasid(n, q), base + (uint64_t)idx * DESC_BYTES, wb,
@@ -195,7 +196,7 @@ static void tx_complete(nic_t *n, unsigned q)
         count += t->cpl[t->cpl_head++ % TX_CPL_SLOTS].count;
     if (count) {
         sim_time_t landed = write_dd(n, q, count);
-        t->head = (t->head + count) % t->size;
+        t->head = ring_add(t->head, count, t->size);
         t->c_head = (t->c_head + count) % TX_DESC_CACHE;
         t->n_sent -= count;
         if (landed)
