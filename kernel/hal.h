@@ -63,6 +63,13 @@ unsigned hal_cpu_id(void);    /* the core this entry runs on */
 unsigned hal_cpu_count(void); /* cores in the machine */
 uint64_t hal_now(void);       /* this core's time, picoseconds (a TSC) */
 
+/* Busy-wait (udelay): the current core spins for ps picoseconds, charged
+ * in the entry's mode, while the machine runs: device work due by the
+ * core's new time has happened when it returns (posted MMIO writes
+ * delivered, DMA landed, device events run).  For bring-up loops that
+ * wait on a device at boot (NVMe CSTS.RDY, admin command completions). */
+void hal_delay(uint64_t ps);
+
 /* Per-core deadline timer (TSC-deadline): the interrupt `vector` fires on
  * the current core at `deadline` ps (at once when already past); a new
  * deadline replaces the old one; 0 disarms.  The vector is set with

@@ -44,6 +44,20 @@
 #define K_MAX_STEER 1024  /* Flow Director rules, device-wide */
 #define K_MAX_NVME_QUEUES 256
 
+/* Added by KCORE (boot.c, sys.c, ktimer.c), shared with the drivers: */
+#define K_TIMER_VECTOR 0xEFu   /* every core's deadline-timer vector (ktimer.c);
+                                * drivers and the IOMMU fault vector avoid it */
+#define K_RX_BUF_SIZE 2048u    /* the packet buffer size drv_nic.c programs in
+                                * SRRCTL.BSIZEPACKET: pk_info.rx_buf_min, and
+                                * the shortest NET_RX_REFILL buffer (sys.c) */
+#define K_BLK_MAX_LEN (128u << 10) /* longest BLK_READ/WRITE (sys.c): 32 pages,
+                                * one PRP list page in drv_nvme.c */
+/* Added by KDRV (drv_nic.c, drv_nvme.c): interrupt vectors on the owning
+ * process's core (one process per core, so each core's vectors are its
+ * own process's); the IOMMU fault vector (plan) must avoid them. */
+#define K_NIC_VECTOR_BASE 0x40u /* + the queue's index among its owner's (< 16) */
+#define K_NVME_VECTOR 0x50u     /* all of a process's NVMe queues */
+
 /* ---------------------------------------------------------------- costs */
 enum k_cost {
     KC_CYCLE,       /* cpu.cycle: one core clock cycle */
@@ -107,6 +121,12 @@ k_proc_t *k_current(void);
 /* Kernel memory: size bytes aligned to align (a power of two), zeroed;
  * 0 when the region is exhausted. */
 uint64_t k_alloc(uint64_t size, uint64_t align);
+
+/* Interrupt handlers (drivers, timers) call this after harvesting into
+ * p's CQ: when p waits (PK_ENTER_WAIT) and its condition now holds
+ * (wait_min CQEs ready, or a frame on one of its RX rings), mask its
+ * interrupts, clear waiting and wake it (hal_user_wake).  sys.c. */
+void k_wake_check(k_proc_t *p);
 
 /* ---------------------------------------------------------------- klib */
 void *k_memcpy(void *dst, const void *src, size_t n);

@@ -96,6 +96,8 @@ const cfg_key_t cfg_keys[] = {
      "parakernel: UDP flows (5-tuples) the client spreads requests over"},
     {"load.frame_bytes", CFG_INT, "64", 64, 1518, 0, NULL,
      "parakernel: request frame size on the wire, FCS included"},
+    {"load.drain_us", CFG_NUMBER, "1000", 0, 1e9, 0, NULL,
+     "parakernel: after the last request leaves, wait this long for answers"},
     {"costs", CFG_OBJECT, "{}", 0, 0, 0, NULL, "the cost table"},
     {"costs.profile", CFG_PROFILE, "\"default\"", 0, 0, 0, NULL,
      "default: sourced figures; zero: every cost 0"},

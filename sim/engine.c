@@ -82,6 +82,8 @@ _Static_assert(offsetof(struct sim, now) == 0, "struct sim: now must come first"
 uint64_t sim_events_run(const sim_t *sim) { return sim->events_run; }
 size_t sim_pending(const sim_t *sim) { return sim->live; }
 
+bool sim_running(const sim_t *sim) { return sim->running != 0; }
+
 static void slot_free(sim_t *sim, uint32_t s)
 {
     evq_slot_t *sl = &sim->slots[s];

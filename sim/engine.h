@@ -69,6 +69,8 @@ void sim_stop(sim_t *sim);
 
 uint64_t sim_events_run(const sim_t *sim); /* events executed so far */
 size_t sim_pending(const sim_t *sim);      /* live pending events */
+/* Inside sim_run() (an event handler is running): sim_run may not nest. */
+bool sim_running(const sim_t *sim);
 
 /* Call hook(sim, arg) every `every` executed events (progress reporting;
  * the hook must not schedule or cancel events).  every = 0 disables. */

@@ -100,13 +100,20 @@ void machine_destroy(machine_t *m);
  * hal_cpu_id/hal_now/hal_charge act on that core; posted MMIO writes made
  * during the entry are delivered when the core's clock reaches them.
  * Entries nest (an interrupt handler runs inside no other entry in this
- * simulator, but boot may call anything).
+ * simulator, but boot may call anything).  An entry made outside the
+ * engine (not from an event: boot, a test playing a process) runs the
+ * engine up to its core's clock before each MMIO read, memory read and
+ * hal_delay, so what it reads is as of its own time (sim/hal.c).
  * machine_set_watch: who to tell when a device writes memory a core polls
  * (hal_poll_watch ranges). */
 void machine_hal_bind(machine_t *m);
 void machine_entry_begin(machine_t *m, unsigned core, cpu_mode_t mode);
 void machine_entry_end(machine_t *m);
 void machine_set_watch(machine_t *m, machine_watch_fn fn, void *ctx);
+/* Who to tell when an interrupt handler registered through the HAL has
+ * returned on `core` (`when` = that core's clock after it): a process
+ * polling there resumes its loop, a blocked one checks machine_take_wake. */
+void machine_set_irq_return(machine_t *m, machine_watch_fn fn, void *ctx);
 
 /* MMU view of a process (what hal_user_map granted): 0 when the process on
  * `core` may access [pa, pa + len) (for writing when write), else -1. */

@@ -10,6 +10,7 @@
 #include "sim/config.h"
 #include "sim/experiment.h"
 #include "sim/predict.h"
+#include "sim/pkrun.h"
 #include "sim/results.h"
 #include "sim/version.h"
 
@@ -178,7 +179,7 @@ static double elapsed(const struct timespec *since)
 
 /* Wall-clock time is read only for the progress line and sim.wall_s; it
  * never feeds back into the simulation. */
-static void show_progress(experiment_t *x, void *arg)
+static void show_fraction(double f, const sim_t *sim, void *arg)
 {
     progress_t *p = arg;
     double wall = elapsed(&p->start);
@@ -186,21 +187,54 @@ static void show_progress(experiment_t *x, void *arg)
         return;
     p->last_print = wall;
     p->shown = true;
-    double f = exp_progress(x);
-    double evs = (double)sim_events_run(x->sim) / wall;
+    double evs = (double)sim_events_run(sim) / wall;
     double eta = f > 0 ? wall * (1 - f) / f : 0;
     char bar[31];
     int fill = (int)(f * 30);
     for (int i = 0; i < 30; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[30] = '\0';
-    double sim_ms = (double)sim_now(x->sim) / 1e9;
+    double sim_ms = (double)sim_now(sim) / 1e9;
     fprintf(stderr, "\r[%s] %5.1f%%  %.3f ms simulated (%.3g ms/s)  %.1f M events/s  ETA %.0f s ",
             bar, 100 * f, sim_ms, sim_ms / wall, evs / 1e6, eta);
     fflush(stderr);
 }
 
+static void show_progress(experiment_t *x, void *arg)
+{
+    show_fraction(exp_progress(x), x->sim, arg);
+}
+
 /* ------------------------------------------------------------ commands */
+
+/* kernel.kind "parakernel": the machine, the kernel, its processes and the
+ * UDP client (sim/pkrun.h).  A plan or a parameter the kernel or an
+ * application refuses is bad input: exit 2. */
+static int run_parakernel(const opts_t *o, sim_config_t *cfg, const char *out)
+{
+    char err[1024];
+    pkrun_t *r = pkrun_create(cfg, err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "parasim: %s\n", err);
+        return EXIT_USAGE;
+    }
+    progress_t prog = {.last_print = 0};
+    clock_gettime(CLOCK_MONOTONIC, &prog.start);
+    bool tty = !o->quiet && isatty(STDERR_FILENO);
+    pkrun_run(r, tty ? show_fraction : NULL, &prog);
+    double wall = elapsed(&prog.start);
+    if (prog.shown)
+        fprintf(stderr, "\r%*s\r", 100, "");
+    cJSON *res = pkrun_results(r, wall);
+    int rc = results_write(res, out, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "parasim: %s\n", err);
+    else if (!o->quiet)
+        results_summary(stdout, res, out);
+    cJSON_Delete(res);
+    pkrun_destroy(r);
+    return rc ? EXIT_USAGE : 0;
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -220,6 +254,11 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "parasim: %s\n", err);
         config_free(&cfg);
         return EXIT_USAGE;
+    }
+    if (!strcmp(cfg.kernel_kind, "parakernel")) {
+        rc = run_parakernel(&o, &cfg, out);
+        config_free(&cfg);
+        return rc;
     }
     prediction_t pred;
     predict(&cfg, &pred);

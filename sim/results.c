@@ -253,7 +253,18 @@ void results_summary(FILE *f, const cJSON *r, const char *written_to)
                     100 * (s - m) / m);
     }
     si(a, sizeof a, num(r, "throughput_rps"));
-    fprintf(f, "  throughput %sreq/s;  offered utilisation rho = %.3f\n", a, num(model, "rho"));
+    if (model)
+        fprintf(f, "  throughput %sreq/s;  offered utilisation rho = %.3f\n", a, num(model, "rho"));
+    else
+        fprintf(f, "  throughput %sreq/s\n", a);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(r, "kernel");
+    if (k && num(k, "syscalls") == num(k, "syscalls"))
+        fprintf(f, "  kernel     %.0f syscalls, %.0f descriptors, %.0f doorbells; mediation "
+                   "%.1f ns/op, %.1f ns/batch (%s); %.0f refused, %.0f IOMMU faults\n",
+                num(k, "syscalls"), num(k, "descriptors_written"), num(k, "doorbells"),
+                num(k, "mediation_ns_per_op"), num(k, "mediation_ns_per_batch"),
+                cJSON_GetObjectItemCaseSensitive(k, "mediation")->valuestring, num(k, "refused"),
+                num(k, "iommu_faults"));
     const cJSON *cores = cJSON_GetObjectItemCaseSensitive(r, "cores");
     int n = cJSON_GetArraySize(cores);
     double u[CPU_MODES] = {0};

@@ -29,7 +29,8 @@
  * map), through mem_set_read_hook; and one fallback event per device,
  * armed at its FIFO's tail, lands them when nobody reads -- one event per
  * burst of writes rather than per write.  Destroying the bus drops writes
- * still in flight.
+ * still in flight.  The platform's DMA-write hook (pcie_set_dma_write_hook)
+ * hears of each staged segment with its landing time.
  *
  * Speed (tests/bench/bench_nic: about three DMAs and two landings per
  * packet): without an IOMMU a DMA is one segment, moved without the

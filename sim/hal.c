@@ -1,0 +1,551 @@
+/* sim/hal: the simulator's implementation of kernel/hal.h (HAL_VERSION 1)
+ * on a machine_t, and the platform side of it declared in sim/machine.h.
+ *
+ * Entries.  A kernel entry (boot, system call, interrupt handler) is
+ * bracketed by machine_entry_begin/end; a small stack of (core, mode)
+ * says which core hal_cpu_id/hal_now/hal_charge act on.  hal_charge books
+ * count x cost on that core in the entry's mode (cpu_charge: it starts at
+ * max(now, core clock)), so hal_now() = max(sim_now, core clock) moves as
+ * the entry charges.  Calling a core-bound HAL function outside any entry
+ * is a simulator bug (hal_panic).
+ *
+ * MMIO.  Reads: pcie_mmio_read, the returned round trip charged.  Writes
+ * are posted (hal.h): the core is charged pcie.mmio_write to issue it, and
+ * the write reaches the bus at the core's clock as it was when the store
+ * was issued -- not at sim_now, which is behind while an entry charges.
+ * Each core keeps a FIFO of such held writes (and of deadline-timer
+ * writes, hal_timer_arm, which follow the same rule), delivered in program
+ * order by one engine event for its head.  A write issued when the clock
+ * is not ahead of now and nothing is held goes straight to the bus (which
+ * adds its own posting delay).  Known limit: an MMIO read first delivers
+ * the core's held writes (a non-posted read does not pass posted writes,
+ * PCIe Base Spec 2.4.1), and the read itself happens at sim_now: both are
+ * a little early when the core's clock is ahead.  hal_mem_read likewise
+ * sees memory as of sim_now.  Except outside the engine: an entry made
+ * while sim_run is not running (boot; a test acting as a process) first
+ * runs the engine up to its core's clock on every MMIO read, memory read
+ * and hal_delay, so a kernel polling a device at boot (NVMe CSTS.RDY, an
+ * admin completion) sees it progress as it charges.  hal_delay inside an
+ * event only charges: the engine does not nest, and nothing in the
+ * kernel's process or interrupt paths waits.
+ *
+ * Processes.  hal_user_map records per-core ranges (read-only or
+ * writable) that machine_user_access checks (an access must be covered by
+ * the union of the core's ranges, writable ones for a write).
+ * hal_poll_watch records per-core ranges in one array sorted by address;
+ * the PCIe bus's DMA-write hook looks a write up by binary search and
+ * tells the machine_set_watch callback (core, completion time) of every
+ * watched range it touches.  hal_user_wait/wake set per-core flags read
+ * (and cleared) by machine_take_wait/take_wake.
+ *
+ * Interrupts.  hal_irq_register installs a trampoline in the core's
+ * interrupt controller: entry begin (CPU_IRQ), the kernel's handler, entry
+ * end, then the machine_set_irq_return callback (core, core clock) so a
+ * process polling on that core resumes its loop.
+ *
+ * One machine is bound at a time (machine_hal_bind): the kernel's state is
+ * static, so two machines could not share one host process anyway. */
+#include "kernel/hal.h"
+
+#include "devices/mem.h"
+#include "devices/pcie.h"
+#include "devices/timer.h"
+#include "model/cost.h"
+#include "sim/alloc.h"
+#include "sim/irqc.h"
+#include "sim/machine.h"
+#include "sim/machine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENTRY_DEPTH 8u      /* nested entries (boot calling handlers...) */
+#define PW_TIMER 0u         /* held write kind: size 0 = deadline timer */
+#define LVT_DEADLINE ((uint32_t)TIMER_LVT_MODE_DEADLINE << TIMER_LVT_MODE_SHIFT)
+
+typedef struct held_write {
+    sim_time_t due;         /* the core's clock when it was issued, ps */
+    uint64_t addr, val;
+    unsigned size;          /* 1, 2, 4, 8; PW_TIMER: a deadline write */
+} held_write_t;
+
+typedef struct urange {
+    uint64_t pa, end;       /* [pa, end) */
+    bool writable;
+} urange_t;
+
+typedef struct watch {
+    uint64_t pa, end;       /* [pa, end) */
+    unsigned core;
+} watch_t;
+
+typedef struct irq_slot {
+    hal_irq_fn fn;
+    void *ctx;
+} irq_slot_t;
+
+typedef struct core_hal {
+    struct machine_hal *h;
+    unsigned id;
+    held_write_t *q;        /* ring of cap entries (a power of two, or 0) */
+    size_t head, n, cap;
+    sim_event_t ev;         /* delivers the head; 0 when none */
+    urange_t *maps;         /* hal_user_map grants */
+    size_t nmaps, capmaps, last_hit;
+    bool wait, wake;        /* hal_user_wait / hal_user_wake, until taken */
+    irq_slot_t *vec;        /* [IRQC_VECTORS], allocated on first use */
+} core_hal_t;
+
+typedef struct entry {
+    unsigned core;
+    cpu_mode_t mode;
+} entry_t;
+
+struct machine_hal {
+    machine_t *m;
+    core_hal_t *core;       /* [cfg.cores] */
+    entry_t stack[ENTRY_DEPTH];
+    unsigned depth;
+    watch_t *watch;         /* sorted by (pa, core, insertion) */
+    size_t nwatch, capwatch;
+    uint64_t watch_maxlen;  /* longest watched range: bounds the scan back */
+    machine_watch_fn watch_fn, ret_fn;
+    void *watch_ctx, *ret_ctx;
+};
+
+static machine_t *bound; /* the machine the HAL acts on */
+
+/* ---------------------------------------------------------------- helpers */
+
+static struct machine_hal *hal(void)
+{
+    if (!bound)
+        hal_panic("HAL used with no machine bound");
+    return bound->hal;
+}
+
+static const entry_t *cur(struct machine_hal *h)
+{
+    if (!h->depth)
+        hal_panic("HAL call outside a kernel entry");
+    return &h->stack[h->depth - 1];
+}
+
+static cpu_t *cur_cpu(struct machine_hal *h)
+{
+    return &h->m->cores[cur(h)->core];
+}
+
+static sim_time_t core_time(const machine_t *m, unsigned core)
+{
+    sim_time_t now = sim_now(m->sim), c = m->cores[core].clock;
+    return c > now ? c : now;
+}
+
+/* An entry made outside the engine (boot, a test acting as a process):
+ * run the engine up to the core's clock so that what the core reads is as
+ * of its own time.  Inside an event the engine cannot nest: nothing. */
+static void catch_up(struct machine_hal *h, unsigned core)
+{
+    sim_t *sim = h->m->sim;
+    sim_time_t c = h->m->cores[core].clock;
+    if (!sim_running(sim) && c > sim_now(sim))
+        sim_run(sim, c);
+}
+
+/* ---------------------------------------------------------------- held writes */
+
+static void deliver(struct machine_hal *h, unsigned core, const held_write_t *w)
+{
+    if (w->size == PW_TIMER)
+        timer_write_deadline(h->m->timers, core, w->val);
+    else
+        pcie_mmio_write(h->m->bus, w->addr, w->val, w->size, NULL);
+}
+
+static void held_arm(core_hal_t *c);
+
+static void held_fire(sim_t *sim, void *arg, uint64_t data)
+{
+    (void)data;
+    core_hal_t *c = arg;
+    c->ev = 0;
+    while (c->n && c->q[c->head].due <= sim_now(sim)) {
+        held_write_t w = c->q[c->head];
+        c->head = (c->head + 1) & (c->cap - 1);
+        c->n--;
+        deliver(c->h, c->id, &w);
+    }
+    held_arm(c);
+}
+
+static void held_arm(core_hal_t *c)
+{
+    if (c->n && !c->ev)
+        c->ev = sim_at(c->h->m->sim, c->q[c->head].due, held_fire, c, 0);
+}
+
+/* Deliver everything held for the core now, in order. */
+static void held_flush(core_hal_t *c)
+{
+    if (!c->n)
+        return;
+    sim_cancel(c->h->m->sim, c->ev);
+    c->ev = 0;
+    while (c->n) {
+        held_write_t w = c->q[c->head];
+        c->head = (c->head + 1) & (c->cap - 1);
+        c->n--;
+        deliver(c->h, c->id, &w);
+    }
+}
+
+static void held_push(core_hal_t *c, const held_write_t *w)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 16;
+        held_write_t *q = sim_xreallocarray(NULL, cap, sizeof *q);
+        for (size_t i = 0; i < c->n; i++)
+            q[i] = c->q[(c->head + i) & (c->cap - 1)];
+        free(c->q);
+        c->q = q;
+        c->cap = cap;
+        c->head = 0;
+    }
+    c->q[(c->head + c->n++) & (c->cap - 1)] = *w;
+    held_arm(c);
+}
+
+/* A posted write issued by the current entry at its core's clock. */
+static void post(struct machine_hal *h, uint64_t addr, uint64_t val, unsigned size)
+{
+    unsigned core = cur(h)->core;
+    core_hal_t *c = &h->core[core];
+    held_write_t w = {core_time(h->m, core), addr, val, size};
+    if (!c->n && w.due <= sim_now(h->m->sim))
+        deliver(h, core, &w);
+    else
+        held_push(c, &w);
+}
+
+/* ---------------------------------------------------------------- MMIO */
+
+static uint64_t mmio_read(uint64_t addr, unsigned size)
+{
+    struct machine_hal *h = hal();
+    cpu_t *cpu = cur_cpu(h);
+    catch_up(h, cpu->id);
+    held_flush(&h->core[cpu->id]);
+    sim_time_t ps = 0;
+    uint64_t v = pcie_mmio_read(h->m->bus, addr, size, &ps);
+    cpu_charge(cpu, sim_now(h->m->sim), ps, cur(h)->mode);
+    return v;
+}
+
+static void mmio_write(uint64_t addr, uint64_t val, unsigned size)
+{
+    struct machine_hal *h = hal();
+    post(h, addr, val, size);
+    cpu_charge(cur_cpu(h), sim_now(h->m->sim), cost_ps(h->m->costs, COST_PCIE_MMIO_WRITE),
+               cur(h)->mode);
+}
+
+uint8_t hal_mmio_read8(uint64_t addr) { return (uint8_t)mmio_read(addr, 1); }
+uint16_t hal_mmio_read16(uint64_t addr) { return (uint16_t)mmio_read(addr, 2); }
+uint32_t hal_mmio_read32(uint64_t addr) { return (uint32_t)mmio_read(addr, 4); }
+uint64_t hal_mmio_read64(uint64_t addr) { return mmio_read(addr, 8); }
+void hal_mmio_write8(uint64_t addr, uint8_t val) { mmio_write(addr, val, 1); }
+void hal_mmio_write16(uint64_t addr, uint16_t val) { mmio_write(addr, val, 2); }
+void hal_mmio_write32(uint64_t addr, uint32_t val) { mmio_write(addr, val, 4); }
+void hal_mmio_write64(uint64_t addr, uint64_t val) { mmio_write(addr, val, 8); }
+
+/* ---------------------------------------------------------------- memory */
+
+int hal_mem_read(uint64_t pa, void *dst, size_t len)
+{
+    struct machine_hal *h = hal();
+    if (h->depth)
+        catch_up(h, h->stack[h->depth - 1].core);
+    return mem_read(h->m->mem, pa, dst, len);
+}
+int hal_mem_write(uint64_t pa, const void *src, size_t len)
+{
+    return mem_write(hal()->m->mem, pa, src, len);
+}
+int hal_mem_fill(uint64_t pa, uint8_t byte, size_t len)
+{
+    return mem_fill(hal()->m->mem, pa, byte, len);
+}
+uint64_t hal_mem_size(void) { return mem_size(hal()->m->mem); }
+
+/* ---------------------------------------------------------------- CPU, timer */
+
+unsigned hal_cpu_id(void) { return cur(hal())->core; }
+
+void hal_delay(uint64_t ps)
+{
+    struct machine_hal *h = hal();
+    const entry_t *e = cur(h);
+    cpu_charge(&h->m->cores[e->core], sim_now(h->m->sim), ps, e->mode);
+    catch_up(h, e->core);
+}
+unsigned hal_cpu_count(void) { return hal()->m->cfg.cores; }
+
+uint64_t hal_now(void)
+{
+    struct machine_hal *h = hal();
+    return core_time(h->m, cur(h)->core);
+}
+
+int hal_timer_vector(unsigned vector)
+{
+    struct machine_hal *h = hal();
+    if (vector < IRQC_FIRST_VECTOR || vector >= IRQC_VECTORS)
+        return -1;
+    return timer_write_lvt(h->m->timers, cur(h)->core, LVT_DEADLINE | vector);
+}
+
+void hal_timer_arm(uint64_t deadline)
+{
+    /* A WRMSR to IA32_TSC_DEADLINE: its cost is the kernel's to charge
+     * (it knows the instruction); the write takes effect at the clock. */
+    post(hal(), 0, deadline, PW_TIMER);
+}
+
+/* ---------------------------------------------------------------- interrupts */
+
+static void trampoline(void *ctx, unsigned core, unsigned vector)
+{
+    core_hal_t *c = ctx;
+    machine_t *m = c->h->m;
+    irq_slot_t s = c->vec[vector];
+    machine_entry_begin(m, core, CPU_IRQ);
+    s.fn(s.ctx, vector);
+    machine_entry_end(m);
+    if (c->h->ret_fn)
+        c->h->ret_fn(c->h->ret_ctx, core, core_time(m, core));
+}
+
+int hal_irq_register(unsigned core, unsigned vector, hal_irq_fn fn, void *ctx)
+{
+    struct machine_hal *h = hal();
+    if (core >= h->m->cfg.cores || vector < IRQC_FIRST_VECTOR || vector >= IRQC_VECTORS)
+        return -1;
+    core_hal_t *c = &h->core[core];
+    if (!c->vec)
+        c->vec = sim_xcalloc(IRQC_VECTORS, sizeof *c->vec);
+    c->vec[vector] = (irq_slot_t){fn, ctx};
+    return irqc_register(h->m->irqc, core, vector, fn ? trampoline : NULL, fn ? c : NULL);
+}
+
+/* ---------------------------------------------------------------- costs */
+
+int hal_cost_id(const char *name) { return name ? cost_lookup(name) : -1; }
+
+void hal_charge(int id, uint64_t count)
+{
+    struct machine_hal *h = hal();
+    if (id < 0 || id >= COST_COUNT)
+        hal_panic("hal_charge: bad cost id");
+    cpu_charge(cur_cpu(h), sim_now(h->m->sim), cost_ps(h->m->costs, (cost_id_t)id) * count,
+               cur(h)->mode);
+}
+
+/* ---------------------------------------------------------------- processes */
+
+int hal_user_map(unsigned core, uint64_t pa, uint64_t len, int writable)
+{
+    struct machine_hal *h = hal();
+    if (core >= h->m->cfg.cores || !len || pa + len < pa)
+        return -1;
+    core_hal_t *c = &h->core[core];
+    if (c->nmaps == c->capmaps) {
+        c->capmaps = c->capmaps ? 2 * c->capmaps : 8;
+        c->maps = sim_xreallocarray(c->maps, c->capmaps, sizeof *c->maps);
+    }
+    c->maps[c->nmaps++] = (urange_t){pa, pa + len, writable != 0};
+    return 0;
+}
+
+int hal_poll_watch(unsigned core, uint64_t pa, uint64_t len)
+{
+    struct machine_hal *h = hal();
+    if (core >= h->m->cfg.cores || !len || pa + len < pa)
+        return -1;
+    if (h->nwatch == h->capwatch) {
+        h->capwatch = h->capwatch ? 2 * h->capwatch : 16;
+        h->watch = sim_xreallocarray(h->watch, h->capwatch, sizeof *h->watch);
+    }
+    size_t i = h->nwatch; /* insertion sort: watches are set at boot */
+    while (i > 0 && (h->watch[i - 1].pa > pa ||
+                     (h->watch[i - 1].pa == pa && h->watch[i - 1].core > core))) {
+        h->watch[i] = h->watch[i - 1];
+        i--;
+    }
+    h->watch[i] = (watch_t){pa, pa + len, core};
+    h->nwatch++;
+    if (len > h->watch_maxlen)
+        h->watch_maxlen = len;
+    return 0;
+}
+
+void hal_user_wait(void)
+{
+    struct machine_hal *h = hal();
+    h->core[cur(h)->core].wait = true;
+}
+
+void hal_user_wake(void)
+{
+    struct machine_hal *h = hal();
+    h->core[cur(h)->core].wake = true;
+}
+
+_Noreturn void hal_panic(const char *msg)
+{
+    fprintf(stderr, "parasim: kernel panic: %s\n", msg ? msg : "(no message)");
+    abort();
+}
+
+/* ---------------------------------------------------------------- DMA watch */
+
+/* The bus's DMA-write hook: [pa, pa + len) lands at `done`.  O(log W)
+ * plus the watches that start within watch_maxlen below the write. */
+static void dma_written(void *ctx, uint64_t pa, size_t len, sim_time_t done)
+{
+    struct machine_hal *h = ctx;
+    if (!h->nwatch || !h->watch_fn || !len)
+        return;
+    uint64_t end = pa + len;
+    size_t lo = 0, hi = h->nwatch; /* first watch starting at or after end */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->watch[mid].pa < end)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i > 0; i--) {
+        const watch_t *w = &h->watch[i - 1];
+        if (w->pa + h->watch_maxlen <= pa)
+            break;
+        if (w->end > pa)
+            h->watch_fn(h->watch_ctx, w->core, done);
+    }
+}
+
+/* ---------------------------------------------------------------- machine side */
+
+struct machine_hal *machine_hal_create(machine_t *m)
+{
+    struct machine_hal *h = sim_xcalloc(1, sizeof *h);
+    h->m = m;
+    h->core = sim_xcalloc(m->cfg.cores, sizeof *h->core);
+    for (unsigned i = 0; i < m->cfg.cores; i++) {
+        h->core[i].h = h;
+        h->core[i].id = i;
+    }
+    pcie_set_dma_write_hook(m->bus, dma_written, h);
+    return h;
+}
+
+void machine_hal_destroy(struct machine_hal *h)
+{
+    if (!h)
+        return;
+    if (bound && bound->hal == h)
+        bound = NULL;
+    for (unsigned i = 0; i < h->m->cfg.cores; i++) {
+        core_hal_t *c = &h->core[i];
+        if (c->ev)
+            sim_cancel(h->m->sim, c->ev);
+        free(c->q);
+        free(c->maps);
+        free(c->vec);
+    }
+    free(h->core);
+    free(h->watch);
+    free(h);
+}
+
+void machine_hal_bind(machine_t *m) { bound = m; }
+
+void machine_entry_begin(machine_t *m, unsigned core, cpu_mode_t mode)
+{
+    struct machine_hal *h = m->hal;
+    if (h->depth >= ENTRY_DEPTH)
+        hal_panic("machine_entry_begin: entries nested too deep");
+    if (core >= m->cfg.cores)
+        hal_panic("machine_entry_begin: no such core");
+    h->stack[h->depth++] = (entry_t){core, mode};
+}
+
+void machine_entry_end(machine_t *m)
+{
+    if (!m->hal->depth)
+        hal_panic("machine_entry_end: no entry to end");
+    m->hal->depth--;
+}
+
+void machine_set_watch(machine_t *m, machine_watch_fn fn, void *ctx)
+{
+    m->hal->watch_fn = fn;
+    m->hal->watch_ctx = ctx;
+}
+
+void machine_set_irq_return(machine_t *m, machine_watch_fn fn, void *ctx)
+{
+    m->hal->ret_fn = fn;
+    m->hal->ret_ctx = ctx;
+}
+
+/* Does one of the core's grants contain `at` (writable when asked)?  The
+ * end of that grant, else 0. */
+static uint64_t grant_end(core_hal_t *c, uint64_t at, bool write)
+{
+    for (size_t k = 0; k < c->nmaps; k++) {
+        size_t i = (c->last_hit + k) % c->nmaps; /* the last grant hit first */
+        const urange_t *r = &c->maps[i];
+        if (at >= r->pa && at < r->end && (r->writable || !write)) {
+            c->last_hit = i;
+            return r->end;
+        }
+    }
+    return 0;
+}
+
+int machine_user_access(const machine_t *m, unsigned core, uint64_t pa, uint64_t len, bool write)
+{
+    if (core >= m->cfg.cores || pa + len < pa)
+        return -1;
+    core_hal_t *c = &m->hal->core[core]; /* last_hit is a cache, not state */
+    uint64_t at = pa, end = pa + len;
+    if (!len)
+        return grant_end(c, pa, write) ? 0 : -1;
+    while (at < end) {
+        uint64_t e = grant_end(c, at, write);
+        if (!e)
+            return -1;
+        at = e;
+    }
+    return 0;
+}
+
+bool machine_take_wait(machine_t *m, unsigned core)
+{
+    if (core >= m->cfg.cores)
+        return false;
+    bool w = m->hal->core[core].wait;
+    m->hal->core[core].wait = false;
+    return w;
+}
+
+bool machine_take_wake(machine_t *m, unsigned core)
+{
+    if (core >= m->cfg.cores)
+        return false;
+    bool w = m->hal->core[core].wake;
+    m->hal->core[core].wake = false;
+    return w;
+}

@@ -1,0 +1,44 @@
+/* workloads/echo: a UDP echo server as a parakernel process (see echo.c
+ * for the loop, the buffer scheme and the costs it charges).
+ *
+ * Parameters (all optional):
+ *   wait   0: poll (default); 1: when idle, block in
+ *          pk_enter(0, 1, PK_ENTER_WAIT) until a completion or a frame
+ *          arrives (the kernel unmasks the process's interrupts)
+ *   burst  frames read per queue per step, 1..1024 (default 32, DPDK's
+ *          customary burst): a step that hits it returns WL_STEP_BUSY
+ *   port   serve only this UDP destination port, 1..65535 (default: any) */
+#ifndef PARASIM_WORKLOADS_ECHO_H
+#define PARASIM_WORKLOADS_ECHO_H
+
+#include <stdint.h>
+
+#include "workloads/app.h"
+
+extern const wl_app_t wl_app_echo;
+
+/* Why a received frame was not echoed (its buffer goes straight back). */
+typedef enum wl_echo_drop {
+    WL_ECHO_DROP_RUNT = 0, /* shorter than Ethernet + IPv4 + UDP headers */
+    WL_ECHO_DROP_MAC,      /* not to the host's MAC */
+    WL_ECHO_DROP_NOT_IPV4, /* another EtherType, or IP version != 4 */
+    WL_ECHO_DROP_NOT_UDP,  /* IPv4 but another protocol */
+    WL_ECHO_DROP_BAD_IP,   /* IHL, lengths or a fragment */
+    WL_ECHO_DROP_PORT,     /* not the configured port */
+    WL_ECHO_DROP_KINDS
+} wl_echo_drop_t;
+
+typedef struct wl_echo_counters {
+    uint64_t dropped[WL_ECHO_DROP_KINDS];
+    uint64_t tx_retries;   /* NET_TX refused with PK_EAGAIN, queued again */
+    uint64_t lost_bufs;    /* buffers out of circulation (a refill refused) */
+    uint64_t bad_rx;       /* the RX view named a buffer that is not ours */
+    uint64_t bad_cqe;      /* completions with a user_data we never used */
+    uint32_t buffers;      /* buffers carved at start */
+    uint32_t per_queue;    /* of them, per owned NIC queue */
+} wl_echo_counters_t;
+
+/* The echo process's own counters, from its state. */
+const wl_echo_counters_t *wl_echo_counters(const void *state);
+
+#endif
