@@ -64,14 +64,15 @@ static inline int pk_sq_push(struct pk_ring *r, const struct pk_sqe *sqe)
     return 0;
 }
 
-/* Publish the SQEs pushed since the last call and enter the kernel. */
+/* Publish the SQEs pushed since the last call and enter the kernel,
+ * submitting every SQE not yet consumed (also those an earlier call left
+ * behind when the CQ was full). */
 static inline int pk_submit(struct pk_ring *r, unsigned min_complete, unsigned flags)
 {
-    uint32_t n = r->sq_tail - r->sq_published;
-    if (n)
+    if (r->sq_tail != r->sq_published)
         pk_store(r->info.sq + PK_RING_TAIL, &r->sq_tail, sizeof r->sq_tail);
     r->sq_published = r->sq_tail;
-    return pk_enter(n, min_complete, flags);
+    return pk_enter(r->sq_tail - pk_sq_head(r), min_complete, flags);
 }
 
 /* Take one completion; -1 when the CQ is empty. */
