@@ -111,7 +111,10 @@ typedef struct k_proc_stats {
     uint64_t descs_written;       /* device descriptors written for it */
     uint64_t doorbells;           /* doorbell (tail) MMIO writes for it */
     uint64_t mediated;            /* buffers validated and translated */
-    uint64_t mediation_ps;        /* core time charged for that */
+    uint64_t mediation_ps;        /* core time charged for that: validation,
+                                   * descriptor writes, the batch's doorbells */
+    uint64_t validate_ps;         /* of which validation and translation */
+    uint64_t doorbell_ps;         /* of which doorbell MMIO writes */
     uint64_t batches;             /* pk_enter calls that wrote descriptors */
     uint64_t timers_fired;
     uint64_t waits, wakeups;      /* PK_ENTER_WAIT that blocked; wakes */

@@ -160,7 +160,9 @@ int k_mediate(k_proc_t *p, const struct pk_sqe *sqe, uint32_t min_align, uint32_
         *user_addr = a; /* processes address memory physically (pk.h) */
         p->st.mediated++;
     }
-    p->st.mediation_ps += hal_now() - t0;
+    uint64_t dt = hal_now() - t0;
+    p->st.mediation_ps += dt;
+    p->st.validate_ps += dt;
     return err;
 }
 
@@ -195,6 +197,8 @@ int k_pool_register(k_proc_t *p, const struct pk_sqe *sqe)
         pool->count = sqe->u.pool.count;
         res = (int)p->npools++;
     }
-    p->st.mediation_ps += hal_now() - t0;
+    uint64_t dt = hal_now() - t0;
+    p->st.mediation_ps += dt;
+    p->st.validate_ps += dt;
     return res;
 }

@@ -296,7 +296,9 @@ static void flush_and_harvest(k_proc_t *p, bool wrote)
     if (nvme_on(p))
         k_nvme_flush(p);
     if (wrote) {
-        p->st.mediation_ps += hal_now() - t0; /* the batch's doorbells */
+        uint64_t dt = hal_now() - t0; /* the batch's doorbells */
+        p->st.mediation_ps += dt;
+        p->st.doorbell_ps += dt;
         p->st.batches++;
     }
     if (nic_on(p))

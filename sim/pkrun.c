@@ -510,6 +510,7 @@ static cJSON *proc_json(pkrun_t *r, unsigned pid)
 static cJSON *kernel_json(pkrun_t *r)
 {
     uint64_t sys = 0, descs = 0, bells = 0, med = 0, med_ps = 0, batches = 0, refused = 0;
+    uint64_t val_ps = 0, bell_ps = 0;
     for (unsigned i = 0; i < r->plan.nprocs; i++) {
         const k_proc_stats_t *s = k_proc_stats(i);
         sys += s->syscalls;
@@ -517,6 +518,8 @@ static cJSON *kernel_json(pkrun_t *r)
         bells += s->doorbells;
         med += s->mediated;
         med_ps += s->mediation_ps;
+        val_ps += s->validate_ps;
+        bell_ps += s->doorbell_ps;
         batches += s->batches;
         for (int e = 1; e < PK_ERR_COUNT; e++)
             refused += s->errors[e];
@@ -532,6 +535,12 @@ static cJSON *kernel_json(pkrun_t *r)
     add_u64(o, "batches", batches);
     cJSON_AddNumberToObject(o, "mediation_ns_per_op", med ? ns(med_ps) / (double)med : 0);
     cJSON_AddNumberToObject(o, "mediation_ns_per_batch", batches ? ns(med_ps) / (double)batches : 0);
+    /* where a buffer's mediation time goes: checks, descriptor, doorbell */
+    cJSON *split = cJSON_AddObjectToObject(o, "mediation_split_ns_per_op");
+    double m = med ? (double)med : 1;
+    cJSON_AddNumberToObject(split, "validate", ns(val_ps) / m);
+    cJSON_AddNumberToObject(split, "descriptor", ns(med_ps - val_ps - bell_ps) / m);
+    cJSON_AddNumberToObject(split, "doorbell", ns(bell_ps) / m);
     add_u64(o, "refused", refused);
     add_u64(o, "irqs", ks->irqs);
     add_u64(o, "iommu_faults", ks->iommu_faults);

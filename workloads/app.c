@@ -87,8 +87,9 @@ int wl_param_u64(const char *app, const wl_param_t *params, size_t n, const char
     }
     uint64_t x = 0;
     if (parse_u64(v, &x) < 0 || x < lo || x > hi) {
-        snprintf(err, errlen, "%s: parameter %s: expected %llu..%llu (decimal or 0x hex), found '%s'",
-                 app, key, (unsigned long long)lo, (unsigned long long)hi, v);
+        snprintf(err, errlen,
+                 "%s: parameter %s: expected %llu..%llu (decimal or 0x hex), found '%s'", app,
+                 key, (unsigned long long)lo, (unsigned long long)hi, v);
         return -1;
     }
     *out = x;
