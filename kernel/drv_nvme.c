@@ -360,6 +360,10 @@ static int setup_queue(k_proc_t *p, uint16_t qid, unsigned e, uint32_t *slot_nex
                errlen) < 0 ||
         create(NVME_ADM_CREATE_SQ, qid, q->sq, (uint32_t)qid << 16 | NVME_Q_PC, err, errlen) < 0)
         return -1;
+    /* a polling owner collects this CQ in pk_enter: the device's CQE
+     * writes end its poll, as the NIC's write-backs do */
+    if (hal_poll_watch(p->plan.core, q->cq, n * NVME_CQE_BYTES) < 0)
+        return drv_fail(err, errlen, "nvme: cannot watch queue ", qid, "");
     q->nfree = nv.entries - 1;
     for (uint32_t i = 0; i < q->nfree; i++)
         free_ids[q->slot0 + i] = (uint16_t)(q->nfree - 1 - i); /* pops 0, 1, 2... */

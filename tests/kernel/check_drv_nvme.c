@@ -226,6 +226,34 @@ END_TEST
 
 /* ---------------------------------------------------------------- interrupts */
 
+/* Regression: the driver did not watch its CQs, so a polling process was
+ * never woken by an NVMe completion.  The device's CQE write must reach
+ * the owner's core's poll watch, at a time after the submission, and no
+ * other core's. */
+static unsigned watch_hits[8];
+static sim_time_t watch_when;
+static void on_watch(void *ctx, unsigned core, sim_time_t when)
+{
+    (void)ctx;
+    if (core < 8)
+        watch_hits[core]++;
+    watch_when = when;
+}
+
+START_TEST(test_completion_ends_the_owners_poll)
+{
+    memset(watch_hits, 0, sizeof watch_hits);
+    machine_set_watch(&h.m, on_watch, NULL);
+    struct pk_info in = info(1);
+    sim_time_t t0 = sim_now(h.sim);
+    blk(1, 0, PK_OP_BLK_READ, in.heap_base, LBA, 0, 7);
+    ck_assert_uint_gt(watch_hits[kh_core(&h, 1)], 0);
+    ck_assert_uint_eq(watch_hits[kh_core(&h, 0)], 0);
+    ck_assert_uint_gt(watch_when, t0);
+    machine_set_watch(&h.m, NULL, NULL);
+}
+END_TEST
+
 START_TEST(test_waiting_process_is_woken_by_its_completion)
 {
     uint64_t irqs = k_stats()->irqs;
@@ -272,6 +300,7 @@ static Suite *drv_nvme_suite(void)
     suite_add_tcase(s, e);
     TCase *i = tcase_create("interrupts");
     tcase_add_checked_fixture(i, setup, teardown);
+    tcase_add_test(i, test_completion_ends_the_owners_poll);
     tcase_add_test(i, test_waiting_process_is_woken_by_its_completion);
     suite_add_tcase(s, i);
     return s;
