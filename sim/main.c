@@ -43,6 +43,10 @@ static const char usage_main[] =
     "  -h, --help            this help (parasim run --help for a command's)\n"
     "  -V, --version         print the version\n"
     "\n"
+    "examples:\n"
+    "  parasim run experiments/echo.json     the parakernel: 4 UDP echo processes\n"
+    "  parasim run experiments/demo.json     M/M/16 on the ideal kernel, with theory\n"
+    "\n"
     "exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input\n";
 
 static const char usage_run[] =
