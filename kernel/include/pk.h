@@ -13,8 +13,9 @@
  * [heap_base, + heap_size), is the process's to use for buffers.  The
  * process reads and writes memory with pk_load/pk_store: on hardware a
  * plain copy through the process's mapping; in parasim a bounds-checked
- * copy that faults the process (it is stopped and counted) outside what
- * the kernel mapped for it.
+ * copy: outside what the kernel mapped for the process it copies nothing,
+ * returns -1 and is counted as a fault of the process (which keeps
+ * running: the fault harms only itself).
  *
  * Rings.  Free-running uint32_t head and tail, masked by entries - 1
  * (a power of two), full when tail - head == entries.  Each field says
