@@ -22,29 +22,21 @@
 
 #define CONFIG_MAX_BYTES (16u << 20)
 
-/* State of one load: where errors go and which paths --set wrote. */
-typedef struct loader {
-    const char *file;
-    char *err;
-    const config_override_t *sets;
-    size_t nsets;
-} loader_t;
 
 /* ------------------------------------------------------------ errors */
 
-#define PATH_MAX_LEN 256
 
 /* prefix.name (or name at the top level); over-long paths are cut, which
  * only shortens an error message: schema paths are far shorter. */
-static void join(char out[PATH_MAX_LEN], const char *prefix, const char *name)
+static void join(char out[CFG_PATH_MAX], const char *prefix, const char *name)
 {
-    int n = snprintf(out, PATH_MAX_LEN, "%s%s%s", prefix, *prefix ? "." : "", name);
-    if (n >= PATH_MAX_LEN)
-        strcpy(out + PATH_MAX_LEN - 4, "...");
+    int n = snprintf(out, CFG_PATH_MAX, "%s%s%s", prefix, *prefix ? "." : "", name);
+    if (n >= CFG_PATH_MAX)
+        strcpy(out + CFG_PATH_MAX - 4, "...");
 }
 
 /* Did `path` (or a parent of it) come from a --set? */
-static const char *set_origin(const loader_t *ld, const char *path)
+static const char *set_origin(const cfg_loader_t *ld, const char *path)
 {
     for (size_t i = 0; i < ld->nsets; i++) {
         const char *a = ld->sets[i].assignment;
@@ -55,7 +47,7 @@ static const char *set_origin(const loader_t *ld, const char *path)
     return NULL;
 }
 
-static int fail(loader_t *ld, const char *path, const char *fmt, ...)
+int cfg_fail(cfg_loader_t *ld, const char *path, const char *fmt, ...)
 {
     char msg[CONFIG_ERR_MAX];
     va_list ap;
@@ -145,7 +137,7 @@ static const char *closest(const char *name, const char *const *cands)
 
 /* -------------------------------------------------------- file + parse */
 
-static char *read_file(loader_t *ld, const char *path, size_t *len)
+static char *read_file(cfg_loader_t *ld, const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -229,7 +221,7 @@ static const char *find_trailing_comma(const char *text)
     return NULL;
 }
 
-static cJSON *parse_json(loader_t *ld, const char *text, size_t len)
+static cJSON *parse_json(cfg_loader_t *ld, const char *text, size_t len)
 {
     unsigned line, col;
     const char *nul = find_nul_escape(text);
@@ -271,19 +263,19 @@ static cJSON *parse_json(loader_t *ld, const char *text, size_t len)
 
 /* ---------------------------------------------------------- --set */
 
-static cJSON *child(const cJSON *obj, const char *name)
+cJSON *cfg_child(const cJSON *obj, const char *name)
 {
     return cJSON_GetObjectItemCaseSensitive(obj, name);
 }
 
-static int apply_set(loader_t *ld, cJSON *root, const char *assignment)
+static int apply_set(cfg_loader_t *ld, cJSON *root, const char *assignment)
 {
     const char *eq = strchr(assignment, '=');
     if (!eq || eq == assignment) {
         snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: expected path=value", assignment);
         return -1;
     }
-    char path[PATH_MAX_LEN];
+    char path[CFG_PATH_MAX];
     size_t plen = (size_t)(eq - assignment);
     if (plen >= sizeof path) {
         snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: path too long", assignment);
@@ -318,13 +310,13 @@ static int apply_set(loader_t *ld, cJSON *root, const char *assignment)
             return -1;
         }
         if (!dot) {
-            if (child(obj, p))
+            if (cfg_child(obj, p))
                 cJSON_ReplaceItemInObjectCaseSensitive(obj, p, value);
             else
                 cJSON_AddItemToObject(obj, p, value);
             return 0;
         }
-        cJSON *sub = child(obj, p);
+        cJSON *sub = cfg_child(obj, p);
         if (!sub)
             sub = cJSON_AddObjectToObject(obj, p);
         if (!cJSON_IsObject(sub)) {
@@ -340,7 +332,7 @@ static int apply_set(loader_t *ld, cJSON *root, const char *assignment)
 
 /* ---------------------------------------------------------- validation */
 
-static int check_number(loader_t *ld, const char *path, const cJSON *v, int integral,
+static int check_number(cfg_loader_t *ld, const char *path, const cJSON *v, int integral,
                         double min, double max, int min_open)
 {
     char what[96], found[96];
@@ -349,12 +341,12 @@ static int check_number(loader_t *ld, const char *path, const cJSON *v, int inte
     else
         snprintf(what, sizeof what, "a number in %c%.16g, %.16g]", min_open ? '(' : '[', min, max);
     if (!cJSON_IsNumber(v))
-        return fail(ld, path, "expected %s, found %s", what, describe(v, found, sizeof found));
+        return cfg_fail(ld, path, "expected %s, found %s", what, describe(v, found, sizeof found));
     double x = v->valuedouble;
     int bad = !isfinite(x) || x > max || (min_open ? x <= min : x < min) ||
               (integral && x != floor(x));
     if (bad)
-        return fail(ld, path, "expected %s, found %s", what, describe(v, found, sizeof found));
+        return cfg_fail(ld, path, "expected %s, found %s", what, describe(v, found, sizeof found));
     return 0;
 }
 
@@ -370,11 +362,11 @@ static int in_choices(const char *s, const char *choices)
     return 0;
 }
 
-static int check_choice(loader_t *ld, const char *path, const cJSON *v, const char *choices)
+static int check_choice(cfg_loader_t *ld, const char *path, const cJSON *v, const char *choices)
 {
     char found[96];
     if (!cJSON_IsString(v) || !in_choices(v->valuestring, choices))
-        return fail(ld, path, "expected one of %s, found %s", choices,
+        return cfg_fail(ld, path, "expected one of %s, found %s", choices,
                     describe(v, found, sizeof found));
     return 0;
 }
@@ -382,15 +374,15 @@ static int check_choice(loader_t *ld, const char *path, const cJSON *v, const ch
 /* Is m's key used by an earlier member of obj?  Called once m's key is
  * known to the schema, so the scan is bounded by the schema's size, not
  * the object's (a file of a million "seed" keys fails on the second). */
-static int duplicate(loader_t *ld, const char *path, const cJSON *obj, const cJSON *m)
+static int duplicate(cfg_loader_t *ld, const char *path, const cJSON *obj, const cJSON *m)
 {
     for (const cJSON *a = obj->child; a != m; a = a->next)
         if (strcmp(a->string, m->string) == 0)
-            return fail(ld, path, "duplicate key");
+            return cfg_fail(ld, path, "duplicate key");
     return 0;
 }
 
-static int dist_kind_of(const char *name)
+int cfg_dist_kind(const char *name)
 {
     for (int k = 0; k < DIST_KIND_COUNT; k++)
         if (strcmp(dist_kind_name((dist_kind_t)k), name) == 0)
@@ -398,20 +390,20 @@ static int dist_kind_of(const char *name)
     return -1;
 }
 
-static int validate_dist(loader_t *ld, const char *path, const cJSON *obj)
+static int validate_dist(cfg_loader_t *ld, const char *path, const cJSON *obj)
 {
-    char p[PATH_MAX_LEN], found[96];
+    char p[CFG_PATH_MAX], found[96];
     if (!cJSON_IsObject(obj))
-        return fail(ld, path, "expected a distribution object such as "
+        return cfg_fail(ld, path, "expected a distribution object such as "
                     "{\"dist\": \"exponential\", \"mean_ns\": 1000}, found %s",
                     describe(obj, found, sizeof found));
     join(p, path, "dist");
-    const cJSON *d = child(obj, "dist");
+    const cJSON *d = cfg_child(obj, "dist");
     if (!d)
-        return fail(ld, p, "required: one of %s", cfg_time_dists);
+        return cfg_fail(ld, p, "required: one of %s", cfg_time_dists);
     if (check_choice(ld, p, d, cfg_time_dists))
         return -1;
-    unsigned kind = 1u << dist_kind_of(d->valuestring);
+    unsigned kind = 1u << cfg_dist_kind(d->valuestring);
     for (const cJSON *m = obj->child; m; m = m->next) {
         join(p, path, m->string);
         const cfg_dist_param_t *param = NULL;
@@ -424,7 +416,7 @@ static int validate_dist(loader_t *ld, const char *path, const cJSON *obj)
                 if (cfg_dist_params[i].kinds & kind)
                     snprintf(takes + strlen(takes), sizeof takes - strlen(takes), "%s%s",
                              *takes ? ", " : "", cfg_dist_params[i].name);
-            return fail(ld, p, "not a parameter of dist \"%s\" (it takes: %s)", d->valuestring,
+            return cfg_fail(ld, p, "not a parameter of dist \"%s\" (it takes: %s)", d->valuestring,
                         takes);
         }
         if (duplicate(ld, p, obj, m))
@@ -433,26 +425,26 @@ static int validate_dist(loader_t *ld, const char *path, const cJSON *obj)
             continue;
         if (strcmp(param->name, "file") == 0) {
             if (!cJSON_IsString(m) || !*m->valuestring)
-                return fail(ld, p, "expected a file name, found %s",
+                return cfg_fail(ld, p, "expected a file name, found %s",
                             describe(m, found, sizeof found));
         } else if (check_number(ld, p, m, 0, param->min, param->max, param->min_open)) {
             return -1;
         }
     }
     for (size_t i = 1; i < cfg_ndist_params; i++)
-        if ((cfg_dist_params[i].kinds & kind) && !child(obj, cfg_dist_params[i].name)) {
+        if ((cfg_dist_params[i].kinds & kind) && !cfg_child(obj, cfg_dist_params[i].name)) {
             join(p, path, cfg_dist_params[i].name);
-            return fail(ld, p, "required for dist \"%s\": %s", d->valuestring,
+            return cfg_fail(ld, p, "required for dist \"%s\": %s", d->valuestring,
                         cfg_dist_params[i].help);
         }
     return 0;
 }
 
-static int validate_costs(loader_t *ld, const char *path, const cJSON *obj)
+static int validate_costs(cfg_loader_t *ld, const char *path, const cJSON *obj)
 {
-    char p[PATH_MAX_LEN], found[96];
+    char p[CFG_PATH_MAX], found[96];
     if (!cJSON_IsObject(obj))
-        return fail(ld, path, "expected an object of cost name -> ns, found %s",
+        return cfg_fail(ld, path, "expected an object of cost name -> ns, found %s",
                     describe(obj, found, sizeof found));
     const char *names[COST_COUNT + 1];
     for (int i = 0; i < COST_COUNT; i++)
@@ -462,7 +454,7 @@ static int validate_costs(loader_t *ld, const char *path, const cJSON *obj)
         join(p, path, m->string);
         if (cost_lookup(m->string) < 0) {
             const char *s = closest(m->string, names);
-            return fail(ld, p, "unknown cost name%s%s%s (list: parasim config)",
+            return cfg_fail(ld, p, "unknown cost name%s%s%s (list: parasim config)",
                         s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "");
         }
         if (duplicate(ld, p, obj, m))
@@ -473,12 +465,12 @@ static int validate_costs(loader_t *ld, const char *path, const cJSON *obj)
     return 0;
 }
 
-static int validate_object(loader_t *ld, const char *prefix, const cJSON *obj);
+static int validate_object(cfg_loader_t *ld, const char *prefix, const cJSON *obj);
 
-static int unknown_key(loader_t *ld, const char *prefix, const char *path, const char *name)
+static int unknown_key(cfg_loader_t *ld, const char *prefix, const char *path, const char *name)
 {
     const char *siblings[64], *elsewhere = NULL;
-    char norm[PATH_MAX_LEN];
+    char norm[CFG_PATH_MAX];
     size_t n = 0, k = 0;
     for (const char *p = prefix; *p && k + 1 < sizeof norm; p++) { /* "a[3]" -> "a[]" */
         norm[k++] = *p;
@@ -503,54 +495,54 @@ static int unknown_key(loader_t *ld, const char *prefix, const char *path, const
     /* a key of exactly this name elsewhere is the likeliest intent */
     const char *s = elsewhere ? elsewhere : closest(name, siblings);
     if (s)
-        return fail(ld, path, "unknown key; did you mean \"%s\"?", s);
-    return fail(ld, path, "unknown key (known keys: parasim config)");
+        return cfg_fail(ld, path, "unknown key; did you mean \"%s\"?", s);
+    return cfg_fail(ld, path, "unknown key (known keys: parasim config)");
 }
 
 #define CFG_ARRAY_MAX 256
 
-static int validate_array(loader_t *ld, const char *path, const cJSON *v)
+static int validate_array(cfg_loader_t *ld, const char *path, const cJSON *v)
 {
-    char found[96], elem[PATH_MAX_LEN + 16];
+    char found[96], elem[CFG_PATH_MAX + 16];
     if (!cJSON_IsArray(v))
-        return fail(ld, path, "expected an array of objects, found %s", describe(v, found, sizeof found));
+        return cfg_fail(ld, path, "expected an array of objects, found %s", describe(v, found, sizeof found));
     int n = cJSON_GetArraySize(v);
     if (n < 1 || n > CFG_ARRAY_MAX)
-        return fail(ld, path, "expected 1 to %d entries, found %d", CFG_ARRAY_MAX, n);
+        return cfg_fail(ld, path, "expected 1 to %d entries, found %d", CFG_ARRAY_MAX, n);
     int i = 0;
     for (const cJSON *e = v->child; e; e = e->next, i++) {
         snprintf(elem, sizeof elem, "%s[%d]", path, i);
         if (!cJSON_IsObject(e))
-            return fail(ld, elem, "expected an object, found %s", describe(e, found, sizeof found));
+            return cfg_fail(ld, elem, "expected an object, found %s", describe(e, found, sizeof found));
         if (validate_object(ld, elem, e))
             return -1;
     }
     return 0;
 }
 
-static int validate_params(loader_t *ld, const char *path, const cJSON *v)
+static int validate_params(cfg_loader_t *ld, const char *path, const cJSON *v)
 {
-    char found[96], p[PATH_MAX_LEN];
+    char found[96], p[CFG_PATH_MAX];
     if (!cJSON_IsObject(v))
-        return fail(ld, path, "expected an object, found %s", describe(v, found, sizeof found));
+        return cfg_fail(ld, path, "expected an object, found %s", describe(v, found, sizeof found));
     for (const cJSON *m = v->child; m; m = m->next) {
         join(p, path, m->string);
         if (duplicate(ld, p, v, m))
             return -1;
         if (!cJSON_IsString(m) && !cJSON_IsNumber(m))
-            return fail(ld, p, "expected a string or a number, found %s",
+            return cfg_fail(ld, p, "expected a string or a number, found %s",
                         describe(m, found, sizeof found));
     }
     return 0;
 }
 
-static int validate_value(loader_t *ld, const cfg_key_t *k, const char *path, const cJSON *v)
+static int validate_value(cfg_loader_t *ld, const cfg_key_t *k, const char *path, const cJSON *v)
 {
     char found[96];
     switch (k->type) {
     case CFG_OBJECT:
         if (!cJSON_IsObject(v))
-            return fail(ld, path, "expected an object, found %s", describe(v, found, sizeof found));
+            return cfg_fail(ld, path, "expected an object, found %s", describe(v, found, sizeof found));
         return validate_object(ld, path, v);
     case CFG_INT:
         return check_number(ld, path, v, 1, k->min, k->max, k->min_open);
@@ -571,20 +563,20 @@ static int validate_value(loader_t *ld, const cfg_key_t *k, const char *path, co
         return validate_dist(ld, path, v);
     case CFG_BOOL:
         if (!cJSON_IsBool(v))
-            return fail(ld, path, "expected true or false, found %s", describe(v, found, sizeof found));
+            return cfg_fail(ld, path, "expected true or false, found %s", describe(v, found, sizeof found));
         return 0;
     case CFG_ARRAY:
         return validate_array(ld, path, v);
     case CFG_PARAMS:
         return validate_params(ld, path, v);
     }
-    return fail(ld, path, "unhandled schema type");
+    return cfg_fail(ld, path, "unhandled schema type");
 }
 
-static int validate_object(loader_t *ld, const char *prefix, const cJSON *obj)
+static int validate_object(cfg_loader_t *ld, const char *prefix, const cJSON *obj)
 {
     for (const cJSON *m = obj->child; m; m = m->next) {
-        char path[PATH_MAX_LEN];
+        char path[CFG_PATH_MAX];
         join(path, prefix, m->string);
         const cfg_key_t *k = cfg_key_find(path);
         if (!k)
@@ -605,7 +597,7 @@ static cJSON *get(cJSON *root, const char *path)
 /* The object that holds `path`'s last component, or NULL. */
 static cJSON *parent_of(cJSON *root, const char *path)
 {
-    char buf[PATH_MAX_LEN];
+    char buf[CFG_PATH_MAX];
     const char *dot = strrchr(path, '.');
     if (!dot)
         return root;
@@ -615,29 +607,29 @@ static cJSON *parent_of(cJSON *root, const char *path)
 
 /* Defaults of an array's element keys ("a[].key"), in every element;
  * a key without a default is required. */
-static int fill_element_defaults(loader_t *ld, cJSON *root, const cfg_key_t *k)
+static int fill_element_defaults(cfg_loader_t *ld, cJSON *root, const cfg_key_t *k)
 {
-    char arr[PATH_MAX_LEN], p[2 * PATH_MAX_LEN + 16];
+    char arr[CFG_PATH_MAX], p[2 * CFG_PATH_MAX + 16];
     const char *br = strstr(k->path, "[].");
     snprintf(arr, sizeof arr, "%.*s", (int)(br - k->path), k->path);
     const char *name = br + 3;
     cJSON *a = get(root, arr);
     int i = 0;
     for (cJSON *e = a ? a->child : NULL; e; e = e->next, i++) {
-        if (child(e, name))
+        if (cfg_child(e, name))
             continue;
         snprintf(p, sizeof p, "%s[%d].%s", arr, i, name);
         if (!k->def)
-            return fail(ld, p, "required: %s", k->help);
+            return cfg_fail(ld, p, "required: %s", k->help);
         cJSON *v = cJSON_Parse(k->def);
         if (!v)
-            return fail(ld, p, "out of memory");
+            return cfg_fail(ld, p, "out of memory");
         cJSON_AddItemToObject(e, name, v);
     }
     return 0;
 }
 
-static int fill_defaults(loader_t *ld, cJSON *root)
+static int fill_defaults(cfg_loader_t *ld, cJSON *root)
 {
     for (size_t i = 0; i < cfg_nkeys; i++) {
         const cfg_key_t *k = &cfg_keys[i];
@@ -647,197 +639,27 @@ static int fill_defaults(loader_t *ld, cJSON *root)
             continue;
         }
         cJSON *parent = parent_of(root, k->path);
-        if (!k->def || !parent || child(parent, last_component(k->path)))
+        if (!k->def || !parent || cfg_child(parent, last_component(k->path)))
             continue;
         cJSON *v = cJSON_Parse(k->def);
         if (!v)
-            return fail(ld, k->path, "out of memory");
+            return cfg_fail(ld, k->path, "out of memory");
         cJSON_AddItemToObject(parent, last_component(k->path), v);
     }
     cJSON *req = get(root, "requests"), *dur = get(root, "duration_us");
     if (req && dur)
-        return fail(ld, "duration_us", "give either requests or duration_us, not both");
+        return cfg_fail(ld, "duration_us", "give either requests or duration_us, not both");
     if (!req && !dur)
         cJSON_AddNumberToObject(root, "requests", 1000000);
     if (!get(root, "load.rate_rps"))
-        return fail(ld, "load.rate_rps", "required: offered load in requests per second");
+        return cfg_fail(ld, "load.rate_rps", "required: offered load in requests per second");
     return 0;
-}
-
-/* ---------------------------------------------------------- typed struct */
-
-static double num(cJSON *root, const char *path)
-{
-    return get(root, path)->valuedouble;
-}
-
-static const char *str(cJSON *root, const char *path)
-{
-    return get(root, path)->valuestring;
-}
-
-static int build_dist(loader_t *ld, const char *path, cJSON *obj, dist_t *d)
-{
-    const char *kind = child(obj, "dist")->valuestring;
-    double lo, hi;
-#define P(name) (child(obj, name)->valuedouble) /* validated: present */
-    int rc = 0;
-    switch (dist_kind_of(kind)) {
-    case DIST_CONSTANT: rc = dist_constant(d, P("mean_ns")); break;
-    case DIST_EXPONENTIAL: rc = dist_exponential(d, P("mean_ns")); break;
-    case DIST_LOGNORMAL: rc = dist_lognormal(d, P("mean_ns"), P("sigma")); break;
-    case DIST_BIMODAL: rc = dist_bimodal(d, P("p"), P("a_ns"), P("b_ns")); break;
-    case DIST_UNIFORM:
-        lo = P("min_ns");
-        hi = P("max_ns");
-        if (hi < lo)
-            return fail(ld, path, "max_ns (%g) is below min_ns (%g)", hi, lo);
-        rc = dist_uniform(d, lo, hi);
-        break;
-    case DIST_EMPIRICAL: {
-        const char *file = child(obj, "file")->valuestring;
-        char full[4096], derr[CONFIG_ERR_MAX];
-        const char *slash = strrchr(ld->file, '/');
-        if (file[0] != '/' && slash)
-            snprintf(full, sizeof full, "%.*s/%s", (int)(slash - ld->file), ld->file, file);
-        else
-            snprintf(full, sizeof full, "%s", file);
-        if (dist_empirical_load(d, full, derr, sizeof derr))
-            return fail(ld, path, "%s", derr);
-        for (size_t i = 0; i < d->n; i++)
-            if (!(d->values[i] >= 0 && d->values[i] <= 1e12))
-                return fail(ld, path, "%s: a time must be in [0, 1e12] ns, found %g", full,
-                            d->values[i]);
-        break;
-    }
-    default: return fail(ld, path, "dist \"%s\" is not a time distribution", kind);
-    }
-#undef P
-    if (rc)
-        return fail(ld, path, "invalid parameters for dist \"%s\"", kind);
-    return 0;
-}
-
-/* Every event time must stay far below 2^64 ps (1.8e7 s), random gaps
- * included: a run may span at most SIM_HORIZON_PS of simulated time, by
- * its arrivals and by the work it offers per core. */
-#define SIM_HORIZON_PS 1e17 /* 1e5 s, 27.8 hours */
-
-static int check_horizon(loader_t *ld, const sim_config_t *cfg)
-{
-    double n = cfg->requests ? (double)cfg->requests
-                             : (double)cfg->duration_ps / 1e12 * cfg->rate_rps;
-    double span = cfg->requests ? n / cfg->rate_rps * 1e12 : (double)cfg->duration_ps;
-    double work = n * dist_mean(&cfg->service) * 1e3 / cfg->cores;
-    if (span > SIM_HORIZON_PS)
-        return fail(ld, "load.rate_rps", "%.3g requests at %g req/s span %.3g s of simulated "
-                    "time; the limit is 1e5 s", n, cfg->rate_rps, span / 1e12);
-    if (work > SIM_HORIZON_PS)
-        return fail(ld, "workload.service", "the requests offer %.3g s of work per core; the "
-                    "simulated-time limit is 1e5 s", work / 1e12);
-    return 0;
-}
-
-static bool pow2(double v)
-{
-    uint64_t x = (uint64_t)v;
-    return x && !(x & (x - 1));
-}
-
-/* Cross-field rules of a parakernel experiment (the kernel checks its
- * boot plan again: these give config paths in the messages). */
-static int check_parakernel(loader_t *ld, sim_config_t *cfg)
-{
-    cJSON *root = cfg->json, *procs = get(root, "processes");
-    bool pk = strcmp(cfg->kernel_kind, "parakernel") == 0;
-    if (!pk)
-        return procs ? fail(ld, "processes", "only with kernel.kind \"parakernel\"") : 0;
-    if (!procs)
-        return fail(ld, "processes", "required with kernel.kind \"parakernel\": the processes to run");
-    double gbps = num(root, "machine.nic.link_gbps");
-    if (gbps != 10 && gbps != 25 && gbps != 40 && gbps != 100 && gbps != 400)
-        return fail(ld, "machine.nic.link_gbps", "expected 10, 25, 40, 100 or 400, found %g", gbps);
-    static const char *const even[] = {"machine.memory_mib", "kernel.memory_mib"};
-    for (size_t i = 0; i < 2; i++)
-        if ((uint64_t)num(root, even[i]) % 2)
-            return fail(ld, even[i], "expected an even number of MiB (2 MiB alignment), found %g",
-                        num(root, even[i]));
-    static const char *const p2[] = {"kernel.sq_entries", "kernel.cq_entries"};
-    for (size_t i = 0; i < 2; i++)
-        if (!pow2(num(root, p2[i])))
-            return fail(ld, p2[i], "expected a power of two, found %g", num(root, p2[i]));
-    if (num(root, "kernel.cq_entries") < num(root, "kernel.sq_entries"))
-        return fail(ld, "kernel.cq_entries", "must be at least kernel.sq_entries (%g), found %g",
-                    num(root, "kernel.sq_entries"), num(root, "kernel.cq_entries"));
-    static const char *const m8[] = {"kernel.rx_entries", "kernel.tx_entries"};
-    for (size_t i = 0; i < 2; i++)
-        if ((uint64_t)num(root, m8[i]) % 8)
-            return fail(ld, m8[i], "expected a multiple of 8 (82599 ring length), found %g",
-                        num(root, m8[i]));
-    double nprocs = 0, nicq = 0, nvmeq = 0, mib = num(root, "kernel.memory_mib");
-    char p[PATH_MAX_LEN];
-    int i = 0;
-    for (cJSON *g = procs->child; g; g = g->next, i++) {
-        double count = child(g, "count")->valuedouble, m = child(g, "memory_mib")->valuedouble;
-        if ((uint64_t)m % 2) {
-            snprintf(p, sizeof p, "processes[%d].memory_mib", i);
-            return fail(ld, p, "expected an even number of MiB (2 MiB alignment), found %g", m);
-        }
-        nprocs += count;
-        nicq += count * child(g, "nic_queues")->valuedouble;
-        nvmeq += count * child(g, "nvme_queues")->valuedouble;
-        mib += count * m;
-    }
-    if (nprocs > cfg->cores || nprocs > 256)
-        return fail(ld, "machine.cores", "%g processes need %g cores (one each, at most 256), "
-                    "found %u", nprocs, nprocs, cfg->cores);
-    if (nicq > num(root, "machine.nic.queues"))
-        return fail(ld, "machine.nic.queues", "the processes ask for %g NIC queue pairs, the "
-                    "NIC has %g", nicq, num(root, "machine.nic.queues"));
-    if (nvmeq > 0 && !cJSON_IsTrue(get(root, "machine.nvme.present")))
-        return fail(ld, "machine.nvme.present", "the processes ask for %g NVMe queue pairs and "
-                    "there is no NVMe device", nvmeq);
-    if (mib > num(root, "machine.memory_mib"))
-        return fail(ld, "machine.memory_mib", "the kernel and the processes' partitions need "
-                    "%g MiB, the machine has %g", mib, num(root, "machine.memory_mib"));
-    return 0;
-}
-
-static int build(loader_t *ld, sim_config_t *cfg)
-{
-    cJSON *root = cfg->json;
-    cfg->seed = (uint64_t)num(root, "seed");
-    cfg->requests = get(root, "requests") ? (uint64_t)num(root, "requests") : 0;
-    cfg->duration_ps = get(root, "duration_us") ? (uint64_t)llround(num(root, "duration_us") * 1e6) : 0;
-    if (!get(root, "warmup_requests"))
-        cJSON_AddNumberToObject(root, "warmup_requests", (double)(cfg->requests / 10));
-    cfg->warmup_requests = (uint64_t)num(root, "warmup_requests");
-    if (cfg->requests && cfg->warmup_requests >= cfg->requests)
-        return fail(ld, "warmup_requests", "must be below requests (%llu), found %llu",
-                    (unsigned long long)cfg->requests, (unsigned long long)cfg->warmup_requests);
-    cfg->cores = (unsigned)num(root, "machine.cores");
-    cfg->kernel_kind = str(root, "kernel.kind");
-    cfg->dispatch = strcmp(str(root, "kernel.dispatch"), "centralized") == 0
-                        ? DISPATCH_CENTRALIZED : DISPATCH_PARTITIONED;
-    cfg->queue_limit = (uint64_t)num(root, "kernel.queue_limit");
-    cfg->app = str(root, "workload.app");
-    if (build_dist(ld, "workload.service", get(root, "workload.service"), &cfg->service))
-        return -1;
-    cfg->load_kind = strcmp(str(root, "load.kind"), "constant") == 0 ? LOAD_CONSTANT : LOAD_POISSON;
-    cfg->rate_rps = num(root, "load.rate_rps");
-    if (cost_table_init(&cfg->costs, str(root, "costs.profile")))
-        return fail(ld, "costs.profile", "unknown profile");
-    for (cJSON *m = get(root, "costs.override")->child; m; m = m->next)
-        cost_set_ns(&cfg->costs, (cost_id_t)cost_lookup(m->string), m->valuedouble);
-    if (check_parakernel(ld, cfg))
-        return -1;
-    return check_horizon(ld, cfg);
 }
 
 int config_load(sim_config_t *cfg, const char *path, const config_override_t *sets, size_t nsets,
                 int has_seed, uint64_t seed_override, char err[CONFIG_ERR_MAX])
 {
-    loader_t ld = {.file = path, .err = err, .sets = sets, .nsets = nsets};
+    cfg_loader_t ld = {.file = path, .err = err, .sets = sets, .nsets = nsets};
     size_t len = 0;
     char found[96];
     memset(cfg, 0, sizeof *cfg);
@@ -852,7 +674,7 @@ int config_load(sim_config_t *cfg, const char *path, const config_override_t *se
     cfg->json = root;
     cfg->path = strdup(path);
     if (!cJSON_IsObject(root)) {
-        fail(&ld, NULL, "expected a JSON object at the top level, found %s",
+        cfg_fail(&ld, NULL, "expected a JSON object at the top level, found %s",
              describe(root, found, sizeof found));
         goto err;
     }
@@ -863,7 +685,7 @@ int config_load(sim_config_t *cfg, const char *path, const config_override_t *se
         cJSON_DeleteItemFromObjectCaseSensitive(root, "seed");
         cJSON_AddNumberToObject(root, "seed", (double)seed_override);
     }
-    if (validate_object(&ld, "", root) || fill_defaults(&ld, root) || build(&ld, cfg))
+    if (validate_object(&ld, "", root) || fill_defaults(&ld, root) || cfg_build(&ld, cfg))
         goto err;
     return 0;
 err:

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "sim/config.h" /* config_override_t */
+
 typedef enum cfg_type {
     CFG_OBJECT,   /* a group of keys */
     CFG_INT,      /* integral JSON number in [min, max] */
@@ -49,5 +51,27 @@ extern const char cfg_time_dists[];
 /* The key for a JSON path; array indices in it ("processes[2].app") are
  * looked up as "processes[].app". */
 const cfg_key_t *cfg_key_find(const char *path);
+
+/* One load (config.c): where errors go and which paths --set wrote. */
+#define CFG_PATH_MAX 256
+typedef struct cfg_loader {
+    const char *file;
+    char *err;
+    const config_override_t *sets;
+    size_t nsets;
+} cfg_loader_t;
+
+struct cJSON;
+struct sim_config;
+/* Put "FILE: path: message" (or "--set ...: path: message") in ld->err;
+ * returns -1. */
+int cfg_fail(cfg_loader_t *ld, const char *path, const char *fmt, ...);
+/* obj's member of that name, or NULL. */
+struct cJSON *cfg_child(const struct cJSON *obj, const char *name);
+/* The dist_kind_t of a "dist" name, or -1. */
+int cfg_dist_kind(const char *name);
+/* The typed struct from the completed tree, and the cross-key rules
+ * (config_build.c); 0 or -1 through cfg_fail. */
+int cfg_build(cfg_loader_t *ld, struct sim_config *cfg);
 
 #endif
