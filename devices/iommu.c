@@ -30,6 +30,17 @@
  * iotlb_hits / iotlb_misses count IOTLB lookups (a pass-through context
  * makes none).  The fault-event message takes pcie.msix to arrive.
  *
+ * Speed: every DMA page is translated, and devices stream through a few
+ * pages (rings, buffers), so a translation served from the caches is
+ * remembered in a small direct-mapped memo (by 4 KiB page, or by 2 MiB
+ * page when no 4 KiB entry of the context lies in that region) with the
+ * slots the two cache lookups hit.  While neither cache has had an entry
+ * inserted or removed (their gen counters), the same lookups would hit
+ * the same slots: the memo does what they do (move both to the front of
+ * their LRU lists, count the hit, charge iommu.iotlb_hit) without the
+ * hash probes.  Hits, misses, costs and the LRU order are the same as
+ * without it (tests/devices/check_iotlb_lru.c checks against a model).
+ *
  * Simplifications of VT-d (everything else follows the spec):
  *   - Capabilities: second-level translation only (no first-level or nested
  *     tables), 39/48-bit address widths, 4 KiB and 2 MiB pages (no 1 GiB),
@@ -74,6 +85,12 @@
 #include "model/cost.h"
 
 #define IOMMU_IOTLB_MAX (1u << 20)
+
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
 
 iommu_t *iommu_create(sim_t *sim, struct mem *mem, const struct cost_table *costs,
                       const iommu_cfg_t *cfg, irq_sink_t sink)
@@ -160,17 +177,75 @@ static iommu_cond_t check_perm(const iommu_tlbe_t *e, bool write)
     return e->perm & IOMMU_PERM_R ? IOMMU_C_OK : IOMMU_C_READ;
 }
 
-iommu_fault_t iommu_translate(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_t iova,
-                              bool write, uint64_t *pa, uint64_t *page_end, sim_time_t *cost)
+/* The memo entry for (rid, pasid, iova >> shift): 12 or 21. */
+static iommu_memo_t *memo_of(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_t iova,
+                             unsigned shift)
 {
-    assert(io && pa && page_end && cost);
-    io->stats.translations++;
-    if (!(io->gsts & VTD_GSTS_TES)) {
-        *pa = iova;
-        *page_end = end_of_page(iova, 12);
-        *cost = 0;
-        return IOMMU_OK;
-    }
+    /* xor-folded, no multiply: on the DMA path of every packet; rings are
+     * runs of consecutive pages, partitions 2 MiB pages 64 MiB apart */
+    uint64_t x = (iova >> shift) ^ rid ^ ((uint64_t)pasid << 3);
+    x ^= x >> IOMMU_MEMO_BITS ^ x >> (2 * IOMMU_MEMO_BITS);
+    return &(shift == 12 ? io->memo : io->memo2m)[x & ((1u << IOMMU_MEMO_BITS) - 1)];
+}
+
+static inline const iommu_memo_t *memo_hit(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_t iova,
+                                    unsigned shift)
+{
+    const iommu_memo_t *m = memo_of(io, rid, pasid, iova, shift);
+    return m->valid && m->page == iova >> shift && m->rid == rid && m->pasid == pasid &&
+                   m->cc_gen == io->cc.gen && m->tlb_gen == io->tlb.gen
+               ? m
+               : NULL;
+}
+
+/* The translation again, from a memo: the finds would hit the same slots
+ * (neither cache's gen moved), so do what they do (make both the most
+ * recent), count the IOTLB hit and answer.  false, and nothing done, when
+ * no memo holds it or its checks would fault (the full path then runs,
+ * and records the fault).  Memos are made by memo_record. */
+static bool translate_memo(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_t iova, bool write,
+                           uint64_t *pa, uint64_t *page_end, sim_time_t *cost)
+{
+    const iommu_memo_t *m = memo_hit(io, rid, pasid, iova, 12);
+    if (!m)
+        m = memo_hit(io, rid, pasid, iova, 21);
+    if (!m)
+        return false;
+    const iommu_ctx_t *ctx = &io->cce[m->cc_slot];
+    const iommu_tlbe_t *e = &io->tlbe[m->tlb_slot];
+    if ((iova >> (ctx->levels * 9 + 12)) || check_perm(e, write) != IOMMU_C_OK)
+        return false;
+    if (io->cc.mru != m->cc_slot)
+        iommu_lru_touch(&io->cc, m->cc_slot);
+    if (io->tlb.mru != m->tlb_slot)
+        iommu_lru_touch(&io->tlb, m->tlb_slot);
+    io->stats.iotlb_hits++;
+    *cost = lookup_cost(io, false);
+    *pa = e->pa | (iova & ((UINT64_C(1) << e->shift) - 1));
+    *page_end = end_of_page(iova, e->shift);
+    return true;
+}
+
+/* Remember a translation served by ctx and e (found or just inserted).
+ * By its 4 KiB page; a 2 MiB entry by its 2 MiB page when no 4 KiB entry
+ * of the context lies in that region (the filter says 0), so the 4 KiB
+ * probe misses for every page of it -- until an insert, which moves the
+ * gen. */
+static void memo_record(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_t iova,
+                        const iommu_ctx_t *ctx, const iommu_tlbe_t *e)
+{
+    unsigned shift = e->shift == 21 && !iommu_tlb_4k_near(io, ctx->did, ctx->pasid, iova) ? 21 : 12;
+    iommu_memo_t *m = memo_of(io, rid, pasid, iova, shift);
+    *m = (iommu_memo_t){ .page = iova >> shift, .cc_gen = io->cc.gen, .tlb_gen = io->tlb.gen,
+                         .pasid = pasid, .cc_slot = (uint32_t)(ctx - io->cce),
+                         .tlb_slot = (uint32_t)(e - io->tlbe), .rid = rid, .valid = true };
+}
+
+/* The full path: context cache, IOTLB, walks, faults. */
+static NOINLINE iommu_fault_t translate_full(iommu_t *io, uint16_t rid, uint32_t pasid,
+                                             uint64_t iova, bool write, uint64_t *pa,
+                                             uint64_t *page_end, sim_time_t *cost)
+{
     bool walked = false;
     iommu_cond_t c = IOMMU_C_OK;
     const iommu_tlbe_t *e = NULL;
@@ -190,9 +265,26 @@ iommu_fault_t iommu_translate(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_
         *page_end = end_of_page(iova, 12);
         return IOMMU_OK;
     }
+    memo_record(io, rid, pasid, iova, ctx, e);
     *pa = e->pa | (iova & ((UINT64_C(1) << e->shift) - 1));
     *page_end = end_of_page(iova, e->shift);
     return IOMMU_OK;
+}
+
+iommu_fault_t iommu_translate(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_t iova,
+                              bool write, uint64_t *pa, uint64_t *page_end, sim_time_t *cost)
+{
+    assert(io && pa && page_end && cost);
+    io->stats.translations++;
+    if (!(io->gsts & VTD_GSTS_TES)) {
+        *pa = iova;
+        *page_end = end_of_page(iova, 12);
+        *cost = 0;
+        return IOMMU_OK;
+    }
+    if (translate_memo(io, rid, pasid, iova, write, pa, page_end, cost))
+        return IOMMU_OK;
+    return translate_full(io, rid, pasid, iova, write, pa, page_end, cost);
 }
 
 const iommu_stats_t *iommu_stats(const iommu_t *io) { return &io->stats; }

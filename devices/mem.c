@@ -7,6 +7,14 @@
  * full GiB, fewer for a memory smaller than a GiB); a page pointer is NULL
  * until the page is first written.  A lookup is two dependent loads.
  *
+ * Flat backing: a memory of at most MEM_FLAT_MAX bytes is one anonymous
+ * mapping reserved at creation (no swap reserved; the host materialises,
+ * zeroed, only the pages touched), and page i's pointer is flat + i *
+ * 4 KiB, set by its first write as before.  Reads then copy straight from
+ * flat + pa, with no lookup (a page never written reads as the mapping's
+ * zeros).  When the mapping cannot be made (host limits), pages are
+ * allocated one by one; the two behave the same.
+ *
  * Invariants:
  *   - a page is allocated only by a write (mem_write, mem_write_uN, or
  *     mem_fill with a non-zero byte); reads of an unallocated page copy
@@ -20,13 +28,17 @@
  *
  * Hot path: every packet's payload DMA lands here.  An access within one
  * page is one lookup and one copy (devices/bytes.h: inline up to 64 B,
- * the library's memcpy beyond); longer ones loop page by page.
+ * the library's memcpy beyond); longer ones loop page by page.  The read
+ * hook is called only when its gate says something is due (one compare
+ * instead of an indirect call per read).
  * Running out of host memory for a page is a host error
  * (sim_out_of_memory), not a device status. */
+#define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS and MAP_NORESERVE */
 #include "devices/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "devices/bytes.h"
 #include "sim/alloc.h"
@@ -36,9 +48,18 @@
 #define LEAF_PAGES (1u << (DIR_SHIFT - PAGE_SHIFT)) /* 2^18 pages per leaf */
 #define PAGE_MASK ((uint64_t)MEM_PAGE_SIZE - 1)
 #define HOST_LINE 64u                              /* host cache line, bytes */
+#define MEM_FLAT_MAX (UINT64_C(64) << 30)          /* flat backing up to this size */
+
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
 
 struct mem {
-    uint64_t size;     /* bytes, multiple of MEM_PAGE_SIZE, <= MEM_MAX_SIZE */
+    mem_fast_t f;      /* first: the inline accessors' view (devices/mem.h):
+                        * size (bytes, multiple of MEM_PAGE_SIZE, <=
+                        * MEM_MAX_SIZE), flat backing, written bits, gate */
     uint64_t npages;   /* size / MEM_PAGE_SIZE */
     uint64_t allocated;/* pages with a non-NULL pointer */
     size_t ndir;       /* directory slots: ceil(size / 1 GiB) */
@@ -46,6 +67,12 @@ struct mem {
     void (*read_hook)(void *ctx); /* see mem_set_read_hook */
     void *read_hook_ctx;
 };
+
+_Static_assert(offsetof(struct mem, f) == 0, "struct mem: the fast view must come first");
+
+/* The gate (f.gate_due <= f.gate_now: call the read hook): with no hook,
+ * never (UINT64_MAX <= 0 is false); a hook without a gate, always. */
+static const uint64_t gate_zero = 0, gate_never = UINT64_MAX;
 
 /* Pages in leaf i: a full GiB, except the last leaf of a memory whose size
  * is not a multiple of a GiB. */
@@ -57,7 +84,7 @@ static size_t leaf_len(const mem_t *m, size_t i)
 
 static inline int in_range(const mem_t *m, uint64_t pa, size_t len)
 {
-    return pa <= m->size && (uint64_t)len <= m->size - pa;
+    return pa <= m->f.size && (uint64_t)len <= m->f.size - pa;
 }
 
 /* The page holding pa, or NULL when it was never written. */
@@ -86,10 +113,27 @@ static uint8_t *page_alloc(mem_t *m, uint64_t pa)
         m->dir[di] = sim_xcalloc(leaf_len(m, di), sizeof(uint8_t *));
     uint8_t **slot = &m->dir[di][(pa >> PAGE_SHIFT) & (LEAF_PAGES - 1)];
     if (!*slot) {
-        *slot = page_new();
+        *slot = m->f.flat ? m->f.flat + (pa & ~PAGE_MASK) : page_new();
+        if (m->f.written)
+            m->f.written[pa >> (PAGE_SHIFT + 6)] |= UINT64_C(1) << ((pa >> PAGE_SHIFT) & 63);
         m->allocated++;
     }
     return *slot;
+}
+
+/* The flat backing of `size` bytes, or NULL (then pages come one by one). */
+static uint8_t *flat_map(uint64_t size)
+{
+#if defined(MAP_ANONYMOUS) && defined(MAP_NORESERVE)
+    if (size > MEM_FLAT_MAX)
+        return NULL;
+    void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+#else
+    (void)size;
+    return NULL;
+#endif
 }
 
 static inline uint8_t *page_get(mem_t *m, uint64_t pa)
@@ -112,13 +156,23 @@ mem_t *mem_create(uint64_t size)
     mem_t *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    m->size = size;
+    m->f.size = size;
     m->npages = size >> PAGE_SHIFT;
+    m->f.gate_due = &gate_never;
+    m->f.gate_now = &gate_zero;
     m->ndir = (size_t)((size + (UINT64_C(1) << DIR_SHIFT) - 1) >> DIR_SHIFT);
     m->dir = calloc(m->ndir, sizeof *m->dir);
     if (!m->dir) {
         free(m);
         return NULL;
+    }
+    m->f.flat = flat_map(size);
+    if (m->f.flat) {
+        m->f.written = calloc((size_t)((m->npages + 63) / 64), sizeof *m->f.written);
+        if (!m->f.written) {
+            mem_destroy(m);
+            return NULL;
+        }
     }
     return m;
 }
@@ -131,15 +185,18 @@ void mem_destroy(mem_t *m)
         if (!m->dir[i])
             continue;
         size_t n = leaf_len(m, i);
-        for (size_t j = 0; j < n; j++)
+        for (size_t j = 0; !m->f.flat && j < n; j++)
             free(m->dir[i][j]);
         free(m->dir[i]);
     }
     free(m->dir);
+    free(m->f.written);
+    if (m->f.flat)
+        munmap(m->f.flat, (size_t)m->f.size);
     free(m);
 }
 
-uint64_t mem_size(const mem_t *m) { return m->size; }
+uint64_t mem_size(const mem_t *m) { return m->f.size; }
 
 uint64_t mem_pages_allocated(const mem_t *m) { return m->allocated; }
 
@@ -147,11 +204,28 @@ void mem_set_read_hook(mem_t *m, void (*fn)(void *ctx), void *ctx)
 {
     m->read_hook = fn;
     m->read_hook_ctx = fn ? ctx : NULL;
+    m->f.gate_due = fn ? &gate_zero : &gate_never;
+    m->f.gate_now = &gate_zero;
 }
 
-int mem_read(const mem_t *m, uint64_t pa, void *dst, size_t len)
+void mem_set_read_gate(mem_t *m, const uint64_t *due, const uint64_t *now)
 {
-    if (m->read_hook)
+    if (!m->read_hook)
+        return; /* nothing to gate */
+    m->f.gate_due = due && now ? due : &gate_zero;
+    m->f.gate_now = due && now ? now : &gate_zero;
+}
+
+/* Within one page: the common case (descriptors, ring entries, headers). */
+static inline int one_page(uint64_t pa, size_t len)
+{
+    return (pa & PAGE_MASK) + len <= MEM_PAGE_SIZE;
+}
+
+/* The general read: the hook, any length, pages never written. */
+static NOINLINE int read_slow(const mem_t *m, uint64_t pa, void *dst, size_t len)
+{
+    if (*m->f.gate_due <= *m->f.gate_now && m->read_hook)
         m->read_hook(m->read_hook_ctx);
     if (!in_range(m, pa, len))
         return -1;
@@ -170,10 +244,24 @@ int mem_read(const mem_t *m, uint64_t pa, void *dst, size_t len)
     return 0;
 }
 
-int mem_write(mem_t *m, uint64_t pa, const void *src, size_t len)
+/* The common read: nothing due for the hook, not empty, one page,
+ * already written.  No call on this path, so it needs no stack frame. */
+int mem_read(const mem_t *m, uint64_t pa, void *dst, size_t len)
 {
-    if (!in_range(m, pa, len))
-        return -1;
+    if (m->f.flat && *m->f.gate_due > *m->f.gate_now && in_range(m, pa, len)) {
+        bytes_copy(dst, m->f.flat + pa, len); /* pages never written: zeros */
+        return 0;
+    }
+    const uint8_t *p;
+    if (*m->f.gate_due <= *m->f.gate_now || !len || !in_range(m, pa, len) ||
+        !one_page(pa, len) || !(p = page_peek(m, pa)))
+        return read_slow(m, pa, dst, len);
+    bytes_copy(dst, p + (pa & PAGE_MASK), len);
+    return 0;
+}
+
+static NOINLINE int write_pages(mem_t *m, uint64_t pa, const void *src, size_t len)
+{
     const uint8_t *in = src;
     while (len) {
         size_t n = chunk_len(pa, len);
@@ -182,6 +270,17 @@ int mem_write(mem_t *m, uint64_t pa, const void *src, size_t len)
         pa += n;
         len -= n;
     }
+    return 0;
+}
+
+int mem_write(mem_t *m, uint64_t pa, const void *src, size_t len)
+{
+    if (!in_range(m, pa, len))
+        return -1;
+    uint8_t *p;
+    if (!len || !one_page(pa, len) || !(p = page_peek(m, pa)))
+        return write_pages(m, pa, src, len);
+    bytes_copy(p + (pa & PAGE_MASK), src, len);
     return 0;
 }
 

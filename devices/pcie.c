@@ -252,6 +252,7 @@ pcie_t *pcie_create(sim_t *sim, struct mem *mem, struct iommu *iommu,
     bus->sink = sink;
     bus->dq_next = SIM_TIME_MAX;
     mem_set_read_hook(mem, pcie_dmaw_sync, bus);
+    mem_set_read_gate(mem, &bus->dq_next, sim_clock(sim));
     return bus;
 }
 

@@ -265,7 +265,7 @@ bool sim_run(sim_t *sim, sim_time_t until)
         uint64_t data = sl->data;
         sim->hole = 1; /* pop deferred: see settle() and sim_at() */
 #ifdef __GNUC__
-        {
+        if (sim->n > EVQ_PREFETCH_MIN) {
             /* The next event is most likely the root's smallest child
              * (unless the handler schedules an earlier one): start loading
              * its slot while the handler runs, hiding one cache miss per

@@ -129,6 +129,10 @@ static inline uint64_t evq_sel(uint64_t c, uint64_t x, uint64_t y)
  * there are EVQ_PAD of them past cap: a sift compares all four children
  * without checking how many exist. */
 #define EVQ_PAD 3
+/* Below this many entries (16 B each: 16 KiB, L1-resident) the heap's
+ * lines are in cache: sift-downs and sim_run skip their prefetches, which
+ * would only cost instructions (the echo run keeps ~15 events pending). */
+#define EVQ_PREFETCH_MIN 1024u
 static const evq_ent_t EVQ_SENTINEL = { UINT64_MAX, UINT64_MAX };
 
 /* Room for cap entries, all sentinels; NULL on allocation failure. */
@@ -182,7 +186,7 @@ static inline void evq_sift_down(evq_ent_t *h, size_t n, size_t i, evq_ent_t e)
 #ifdef __GNUC__
         /* The grandchildren are 4 consecutive lines: fetch them while
          * this level's compares run (matters once the heap leaves L2). */
-        if (4 * c + 1 < n) {
+        if (n > EVQ_PREFETCH_MIN && 4 * c + 1 < n) {
             const char *g = (const char *)&h[4 * c + 1];
             __builtin_prefetch(g);
             __builtin_prefetch(g + 64);

@@ -7,7 +7,10 @@
  * count x cost on that core in the entry's mode (cpu_charge: it starts at
  * max(now, core clock)), so hal_now() = max(sim_now, core clock) moves as
  * the entry charges.  Calling a core-bound HAL function outside any entry
- * is a simulator bug (hal_panic).
+ * is a simulator bug (hal_panic).  The kernel charges in small pieces
+ * (tens per system call), so hal_charge only adds to a pending sum that
+ * is booked as one charge before anything looks at the core's time
+ * (charge_flush: the same clock and accounts, fewer instructions).
  *
  * MMIO.  Reads: pcie_mmio_read, the returned round trip charged.  Writes
  * are posted (hal.h): the core is charged pcie.mmio_write to issue it, and
@@ -31,7 +34,8 @@
  *
  * Processes.  hal_user_map records per-core ranges (read-only or
  * writable) that machine_user_access checks (an access must be covered by
- * the union of the core's ranges, writable ones for a write).
+ * the union of the core's ranges, writable ones for a write): the unions
+ * are kept as merged spans (sim/uspans.h), rebuilt at each hal_user_map.
  * hal_poll_watch records per-core ranges in one array sorted by address;
  * the PCIe bus's DMA-write hook looks a write up by binary search and
  * tells the machine_set_watch callback (core, completion time) of every
@@ -55,10 +59,17 @@
 #include "sim/irqc.h"
 #include "sim/machine.h"
 #include "sim/machine_int.h"
+#include "sim/uspans.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
 
 #define ENTRY_DEPTH 8u      /* nested entries (boot calling handlers...) */
 #define PW_TIMER 0u         /* held write kind: size 0 = deadline timer */
@@ -69,11 +80,6 @@ typedef struct held_write {
     uint64_t addr, val;
     unsigned size;          /* 1, 2, 4, 8; PW_TIMER: a deadline write */
 } held_write_t;
-
-typedef struct urange {
-    uint64_t pa, end;       /* [pa, end) */
-    bool writable;
-} urange_t;
 
 typedef struct watch {
     uint64_t pa, end;       /* [pa, end) */
@@ -91,8 +97,9 @@ typedef struct core_hal {
     held_write_t *q;        /* ring of cap entries (a power of two, or 0) */
     size_t head, n, cap;
     sim_event_t ev;         /* delivers the head; 0 when none */
-    urange_t *maps;         /* hal_user_map grants */
-    size_t nmaps, capmaps, last_hit;
+    urange_t *maps;         /* hal_user_map grants, in call order */
+    size_t nmaps, capmaps;
+    uspans_t rd, wr;        /* their union; the writable ones' union */
     bool wait, wake;        /* hal_user_wait / hal_user_wake, until taken */
     irq_slot_t *vec;        /* [IRQC_VECTORS], allocated on first use */
 } core_hal_t;
@@ -100,6 +107,7 @@ typedef struct core_hal {
 typedef struct entry {
     unsigned core;
     cpu_mode_t mode;
+    bool outside;           /* made while the engine was not running */
 } entry_t;
 
 struct machine_hal {
@@ -107,22 +115,67 @@ struct machine_hal {
     core_hal_t *core;       /* [cfg.cores] */
     entry_t stack[ENTRY_DEPTH];
     unsigned depth;
+    /* The top entry, mirrored for the hot calls (hal_charge, hal_now,
+     * hal_mem_*): its core (NULL: no entry), mode, and `outside`. */
+    cpu_t *ecpu;
+    cpu_mode_t emode;
+    bool eoutside;
+    /* hal_charge's bookings not yet applied to ecpu (see charge_flush). */
+    sim_time_t pend;
+    bool charged;
+    sim_t *sim;
+    const cost_table_t *costs;
+    mem_t *mem;
     watch_t *watch;         /* sorted by (pa, core, insertion) */
     size_t nwatch, capwatch;
     uint64_t watch_maxlen;  /* longest watched range: bounds the scan back */
+    uint64_t watch_lo, watch_hi; /* [lowest start, highest end) of them all */
     machine_watch_fn watch_fn, ret_fn;
     void *watch_ctx, *ret_ctx;
 };
 
 static machine_t *bound; /* the machine the HAL acts on */
+static struct machine_hal *bound_hal; /* its HAL state (NULL: none bound) */
 
 /* ---------------------------------------------------------------- helpers */
 
 static struct machine_hal *hal(void)
 {
-    if (!bound)
+    if (!bound_hal)
         hal_panic("HAL used with no machine bound");
-    return bound->hal;
+    return bound_hal;
+}
+
+/* The top entry's core, for the hot calls (panics outside an entry). */
+static cpu_t *ecpu(const struct machine_hal *h)
+{
+    if (!h->ecpu)
+        hal_panic("HAL call outside a kernel entry");
+    return h->ecpu;
+}
+
+/* Apply the entry's pending charges as one.  Exact: within an entry
+ * sim_now does not move between flushes (catch_up flushes first), and
+ * cpu_charge(a) then cpu_charge(b) at the same now leaves the clock at
+ * max(clock, now) + a + b and the mode's account + a + b, as
+ * cpu_charge(a + b) does (a zero charge still moves the clock up to now:
+ * `charged`, not pend != 0).  Everything that looks at the core's clock
+ * or accounts while an entry is open goes through the HAL and flushes
+ * first: hal_now, posted writes and MMIO reads (which may reach devices
+ * and the DMA-write hook), hal_delay, catch_up, entry begin and end. */
+static void charge_flush(struct machine_hal *h)
+{
+    if (h->charged) {
+        cpu_charge(h->ecpu, sim_now(h->sim), h->pend, h->emode);
+        h->pend = 0;
+        h->charged = false;
+    }
+}
+
+static void charge_add(struct machine_hal *h, sim_time_t ps)
+{
+    h->pend += ps;
+    h->charged = true;
 }
 
 static const entry_t *cur(struct machine_hal *h)
@@ -130,11 +183,6 @@ static const entry_t *cur(struct machine_hal *h)
     if (!h->depth)
         hal_panic("HAL call outside a kernel entry");
     return &h->stack[h->depth - 1];
-}
-
-static cpu_t *cur_cpu(struct machine_hal *h)
-{
-    return &h->m->cores[cur(h)->core];
 }
 
 static sim_time_t core_time(const machine_t *m, unsigned core)
@@ -145,13 +193,15 @@ static sim_time_t core_time(const machine_t *m, unsigned core)
 
 /* An entry made outside the engine (boot, a test acting as a process):
  * run the engine up to the core's clock so that what the core reads is as
- * of its own time.  Inside an event the engine cannot nest: nothing. */
-static void catch_up(struct machine_hal *h, unsigned core)
+ * of its own time.  Inside an event the engine cannot nest: nothing.  The
+ * top entry's `outside` says which (the engine's state cannot change
+ * during an entry: a nested sim_run returns before the entry goes on). */
+static void catch_up(struct machine_hal *h)
 {
-    sim_t *sim = h->m->sim;
-    sim_time_t c = h->m->cores[core].clock;
-    if (!sim_running(sim) && c > sim_now(sim))
-        sim_run(sim, c);
+    charge_flush(h);
+    sim_t *sim = h->sim;
+    if (h->eoutside && h->ecpu->clock > sim_now(sim))
+        sim_run(sim, h->ecpu->clock);
 }
 
 /* ---------------------------------------------------------------- held writes */
@@ -220,6 +270,7 @@ static void held_push(core_hal_t *c, const held_write_t *w)
 /* A posted write issued by the current entry at its core's clock. */
 static void post(struct machine_hal *h, uint64_t addr, uint64_t val, unsigned size)
 {
+    charge_flush(h);
     unsigned core = cur(h)->core;
     core_hal_t *c = &h->core[core];
     held_write_t w = {core_time(h->m, core), addr, val, size};
@@ -234,12 +285,12 @@ static void post(struct machine_hal *h, uint64_t addr, uint64_t val, unsigned si
 static uint64_t mmio_read(uint64_t addr, unsigned size)
 {
     struct machine_hal *h = hal();
-    cpu_t *cpu = cur_cpu(h);
-    catch_up(h, cpu->id);
+    cpu_t *cpu = ecpu(h);
+    catch_up(h); /* flushes the pending charges */
     held_flush(&h->core[cpu->id]);
     sim_time_t ps = 0;
     uint64_t v = pcie_mmio_read(h->m->bus, addr, size, &ps);
-    cpu_charge(cpu, sim_now(h->m->sim), ps, cur(h)->mode);
+    charge_add(h, ps);
     return v;
 }
 
@@ -247,8 +298,7 @@ static void mmio_write(uint64_t addr, uint64_t val, unsigned size)
 {
     struct machine_hal *h = hal();
     post(h, addr, val, size);
-    cpu_charge(cur_cpu(h), sim_now(h->m->sim), cost_ps(h->m->costs, COST_PCIE_MMIO_WRITE),
-               cur(h)->mode);
+    charge_add(h, cost_ps(h->costs, COST_PCIE_MMIO_WRITE));
 }
 
 uint8_t hal_mmio_read8(uint64_t addr) { return (uint8_t)mmio_read(addr, 1); }
@@ -262,16 +312,23 @@ void hal_mmio_write64(uint64_t addr, uint64_t val) { mmio_write(addr, val, 8); }
 
 /* ---------------------------------------------------------------- memory */
 
+/* hal_mem_read from an entry made outside the engine (boot, tests). */
+static NOINLINE int mem_read_outside(struct machine_hal *h, uint64_t pa, void *dst, size_t len)
+{
+    catch_up(h);
+    return mem_read(h->mem, pa, dst, len);
+}
+
 int hal_mem_read(uint64_t pa, void *dst, size_t len)
 {
     struct machine_hal *h = hal();
-    if (h->depth)
-        catch_up(h, h->stack[h->depth - 1].core);
-    return mem_read(h->m->mem, pa, dst, len);
+    if (h->ecpu && h->eoutside)
+        return mem_read_outside(h, pa, dst, len);
+    return mem_read_inline(h->mem, pa, dst, len);
 }
 int hal_mem_write(uint64_t pa, const void *src, size_t len)
 {
-    return mem_write(hal()->m->mem, pa, src, len);
+    return mem_write_inline(hal()->mem, pa, src, len);
 }
 int hal_mem_fill(uint64_t pa, uint8_t byte, size_t len)
 {
@@ -286,16 +343,19 @@ unsigned hal_cpu_id(void) { return cur(hal())->core; }
 void hal_delay(uint64_t ps)
 {
     struct machine_hal *h = hal();
-    const entry_t *e = cur(h);
-    cpu_charge(&h->m->cores[e->core], sim_now(h->m->sim), ps, e->mode);
-    catch_up(h, e->core);
+    ecpu(h);
+    charge_add(h, ps);
+    catch_up(h);
 }
 unsigned hal_cpu_count(void) { return hal()->m->cfg.cores; }
 
 uint64_t hal_now(void)
 {
     struct machine_hal *h = hal();
-    return core_time(h->m, cur(h)->core);
+    ecpu(h);
+    charge_flush(h);
+    sim_time_t now = sim_now(h->sim), c = h->ecpu->clock;
+    return c > now ? c : now;
 }
 
 int hal_timer_vector(unsigned vector)
@@ -348,8 +408,8 @@ void hal_charge(int id, uint64_t count)
     struct machine_hal *h = hal();
     if (id < 0 || id >= COST_COUNT)
         hal_panic("hal_charge: bad cost id");
-    cpu_charge(cur_cpu(h), sim_now(h->m->sim), cost_ps(h->m->costs, (cost_id_t)id) * count,
-               cur(h)->mode);
+    ecpu(h);
+    charge_add(h, cost_ps(h->costs, (cost_id_t)id) * count);
 }
 
 /* ---------------------------------------------------------------- processes */
@@ -365,6 +425,8 @@ int hal_user_map(unsigned core, uint64_t pa, uint64_t len, int writable)
         c->maps = sim_xreallocarray(c->maps, c->capmaps, sizeof *c->maps);
     }
     c->maps[c->nmaps++] = (urange_t){pa, pa + len, writable != 0};
+    uspans_build(&c->rd, c->maps, c->nmaps, false);
+    uspans_build(&c->wr, c->maps, c->nmaps, true);
     return 0;
 }
 
@@ -384,6 +446,10 @@ int hal_poll_watch(unsigned core, uint64_t pa, uint64_t len)
         i--;
     }
     h->watch[i] = (watch_t){pa, pa + len, core};
+    if (!h->nwatch || pa < h->watch_lo)
+        h->watch_lo = pa;
+    if (!h->nwatch || pa + len > h->watch_hi)
+        h->watch_hi = pa + len;
     h->nwatch++;
     if (len > h->watch_maxlen)
         h->watch_maxlen = len;
@@ -418,6 +484,8 @@ static void dma_written(void *ctx, uint64_t pa, size_t len, sim_time_t done)
     if (!h->nwatch || !h->watch_fn || !len)
         return;
     uint64_t end = pa + len;
+    if (pa >= h->watch_hi || end <= h->watch_lo) /* payloads: nowhere near a ring */
+        return;
     size_t lo = 0, hi = h->nwatch; /* first watch starting at or after end */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -441,6 +509,9 @@ struct machine_hal *machine_hal_create(machine_t *m)
 {
     struct machine_hal *h = sim_xcalloc(1, sizeof *h);
     h->m = m;
+    h->sim = m->sim;
+    h->costs = m->costs;
+    h->mem = m->mem;
     h->core = sim_xcalloc(m->cfg.cores, sizeof *h->core);
     for (unsigned i = 0; i < m->cfg.cores; i++) {
         h->core[i].h = h;
@@ -454,14 +525,18 @@ void machine_hal_destroy(struct machine_hal *h)
 {
     if (!h)
         return;
-    if (bound && bound->hal == h)
+    if (bound && bound->hal == h) {
         bound = NULL;
+        bound_hal = NULL;
+    }
     for (unsigned i = 0; i < h->m->cfg.cores; i++) {
         core_hal_t *c = &h->core[i];
         if (c->ev)
             sim_cancel(h->m->sim, c->ev);
         free(c->q);
         free(c->maps);
+        free(c->rd.s);
+        free(c->wr.s);
         free(c->vec);
     }
     free(h->core);
@@ -469,7 +544,20 @@ void machine_hal_destroy(struct machine_hal *h)
     free(h);
 }
 
-void machine_hal_bind(machine_t *m) { bound = m; }
+void machine_hal_bind(machine_t *m)
+{
+    bound = m;
+    bound_hal = m ? m->hal : NULL;
+}
+
+/* Mirror the top entry (or none) for the hot calls. */
+static void entry_top(struct machine_hal *h)
+{
+    const entry_t *e = h->depth ? &h->stack[h->depth - 1] : NULL;
+    h->ecpu = e ? &h->m->cores[e->core] : NULL;
+    h->emode = e ? e->mode : CPU_KERNEL;
+    h->eoutside = e ? e->outside : false;
+}
 
 void machine_entry_begin(machine_t *m, unsigned core, cpu_mode_t mode)
 {
@@ -478,14 +566,18 @@ void machine_entry_begin(machine_t *m, unsigned core, cpu_mode_t mode)
         hal_panic("machine_entry_begin: entries nested too deep");
     if (core >= m->cfg.cores)
         hal_panic("machine_entry_begin: no such core");
-    h->stack[h->depth++] = (entry_t){core, mode};
+    charge_flush(h);
+    h->stack[h->depth++] = (entry_t){core, mode, !sim_running(m->sim)};
+    entry_top(h);
 }
 
 void machine_entry_end(machine_t *m)
 {
     if (!m->hal->depth)
         hal_panic("machine_entry_end: no entry to end");
+    charge_flush(m->hal);
     m->hal->depth--;
+    entry_top(m->hal);
 }
 
 void machine_set_watch(machine_t *m, machine_watch_fn fn, void *ctx)
@@ -500,18 +592,17 @@ void machine_set_irq_return(machine_t *m, machine_watch_fn fn, void *ctx)
     m->hal->ret_ctx = ctx;
 }
 
-/* Does one of the core's grants contain `at` (writable when asked)?  The
- * end of that grant, else 0. */
-static uint64_t grant_end(core_hal_t *c, uint64_t at, bool write)
+int machine_user_span(const machine_t *m, unsigned core, uint64_t pa, bool write, uint64_t *lo,
+                      uint64_t *end)
 {
-    for (size_t k = 0; k < c->nmaps; k++) {
-        size_t i = (c->last_hit + k) % c->nmaps; /* the last grant hit first */
-        const urange_t *r = &c->maps[i];
-        if (at >= r->pa && at < r->end && (r->writable || !write)) {
-            c->last_hit = i;
-            return r->end;
-        }
-    }
+    if (core >= m->cfg.cores)
+        return -1;
+    core_hal_t *c = &m->hal->core[core];
+    uspans_t *u = write ? &c->wr : &c->rd;
+    if (!uspans_cover(u, pa, pa))
+        return -1;
+    *lo = u->s[u->last].pa;
+    *end = u->s[u->last].end;
     return 0;
 }
 
@@ -519,17 +610,8 @@ int machine_user_access(const machine_t *m, unsigned core, uint64_t pa, uint64_t
 {
     if (core >= m->cfg.cores || pa + len < pa)
         return -1;
-    core_hal_t *c = &m->hal->core[core]; /* last_hit is a cache, not state */
-    uint64_t at = pa, end = pa + len;
-    if (!len)
-        return grant_end(c, pa, write) ? 0 : -1;
-    while (at < end) {
-        uint64_t e = grant_end(c, at, write);
-        if (!e)
-            return -1;
-        at = e;
-    }
-    return 0;
+    core_hal_t *c = &m->hal->core[core]; /* the spans' `last` is a cache, not state */
+    return uspans_cover(write ? &c->wr : &c->rd, pa, pa + len) ? 0 : -1;
 }
 
 bool machine_take_wait(machine_t *m, unsigned core)

@@ -118,6 +118,12 @@ void machine_set_irq_return(machine_t *m, machine_watch_fn fn, void *ctx);
 /* MMU view of a process (what hal_user_map granted): 0 when the process on
  * `core` may access [pa, pa + len) (for writing when write), else -1. */
 int machine_user_access(const machine_t *m, unsigned core, uint64_t pa, uint64_t len, bool write);
+/* The largest range [*lo, *end) around pa that the process on `core` may
+ * access (for writing when write): 0, or -1 when pa itself is not granted.
+ * Grants only ever widen access, so a caller may cache the range: every
+ * access inside it stays allowed (sim/proc.c does, for pk_load/pk_store). */
+int machine_user_span(const machine_t *m, unsigned core, uint64_t pa, bool write, uint64_t *lo,
+                      uint64_t *end);
 
 /* What the kernel asked of the process on `core` through hal_user_wait /
  * hal_user_wake since the flag was last cleared (sim/proc.c reads them). */

@@ -34,6 +34,10 @@
 
 typedef enum wake_why { WHY_RUN, WHY_WATCH, WHY_IRQ } wake_why_t;
 
+typedef struct uspan {
+    uint64_t lo, end;        /* [lo, end) granted; lo == end: none */
+} uspan_t;
+
 typedef struct proc {
     proc_rt_t *rt;
     unsigned pid, core;
@@ -48,6 +52,9 @@ typedef struct proc {
     bool blocking;           /* pk_enter blocked during the running step */
     sim_time_t *pend;        /* unseen watched writes' wake times, sorted */
     size_t phead, pn, pcap;  /* deque [phead, phead + pn) of pcap */
+    struct mem *mem;         /* the machine's memory */
+    const cost_table_t *costs; /* the machine's cost table */
+    uspan_t rspan[2], wspan[2]; /* granted ranges seen last (most recent first) */
 } proc_t;
 
 struct proc_rt {
@@ -59,6 +66,23 @@ struct proc_rt {
 };
 
 static proc_t *cur; /* the process whose start or step is running */
+/* pk_charge's bookings for cur not yet applied to its core: consecutive
+ * user-mode charges at one instant add up to one (cpu_charge(a) then
+ * cpu_charge(b) leave the clock at max(clock, now) + a + b, as
+ * cpu_charge(a + b) does; a zero charge still moves it up to now), and
+ * nothing looks at the core during a step but pk_now and pk_enter, which
+ * flush first, as the end of the step does. */
+static sim_time_t upend;
+static bool ucharged;
+
+static void user_flush(proc_t *p)
+{
+    if (ucharged) {
+        cpu_charge(&p->rt->m->cores[p->core], sim_now(p->rt->m->sim), upend, CPU_USER);
+        upend = 0;
+        ucharged = false;
+    }
+}
 
 const proc_kernel_t proc_parakernel = {
     .name = "parakernel",
@@ -212,6 +236,7 @@ static void step_event(sim_t *sim, void *arg, uint64_t data)
     p->st.steps++;
     cur = p;
     wl_step_t r = p->app->step(p->state);
+    user_flush(p);
     cur = NULL;
     after_step(p, r);
 }
@@ -330,6 +355,8 @@ int proc_spawn(proc_rt_t *rt, unsigned pid, unsigned core, const wl_app_t *app,
         return -1;
     proc_t *p = sim_xcalloc(1, sizeof *p);
     p->rt = rt;
+    p->mem = rt->m->mem;
+    p->costs = rt->m->costs;
     p->pid = pid;
     p->core = core;
     p->app = app;
@@ -338,6 +365,7 @@ int proc_spawn(proc_rt_t *rt, unsigned pid, unsigned core, const wl_app_t *app,
         char why[200] = "";
         cur = p;
         int rc = app->start(p->state, params, nparams, why, sizeof why);
+        user_flush(p);
         cur = NULL;
         if (rc < 0) {
             free(p->state);
@@ -411,6 +439,7 @@ int pk_enter(unsigned to_submit, unsigned min_complete, unsigned flags)
     if (!p)
         return -PK_EINVAL;
     machine_t *m = p->rt->m;
+    user_flush(p);
     p->st.syscalls++;
     machine_take_wait(m, p->core); /* stale flags are not this call's */
     machine_take_wake(m, p->core);
@@ -430,32 +459,63 @@ uint64_t pk_self(void)
     return cur ? cur->rt->k.proc_info(cur->pid) : 0;
 }
 
+static inline bool span_has(const uspan_t *s, uint64_t addr, uint32_t len)
+{
+    return addr >= s->lo && addr < s->end && len <= s->end - addr;
+}
+
+/* Is the access granted?  The machine's check (sim/machine.h); the span
+ * it allowed becomes the first cached one (pk_load/pk_store try them). */
+static bool user_ok(proc_t *p, uint64_t addr, uint32_t len, bool write)
+{
+    machine_t *m = p->rt->m;
+    if (machine_user_access(m, p->core, addr, len, write) < 0)
+        return false;
+    uspan_t *c = write ? p->wspan : p->rspan;
+    c[1] = c[0];
+    machine_user_span(m, p->core, addr, write, &c[0].lo, &c[0].end);
+    return true;
+}
+
 static int user_copy(uint64_t addr, void *buf, uint32_t len, bool write)
 {
     proc_t *p = cur;
     if (!p)
         return -1;
-    machine_t *m = p->rt->m;
-    if (machine_user_access(m, p->core, addr, len, write) < 0) {
+    if (!user_ok(p, addr, len, write)) {
         p->st.faults++;
         return -1;
     }
     if (!len)
         return 0;
-    return write ? mem_write(m->mem, addr, buf, len) : mem_read(m->mem, addr, buf, len);
+    return write ? mem_write(p->mem, addr, buf, len) : mem_read(p->mem, addr, buf, len);
 }
 
-int pk_load(uint64_t addr, void *dst, uint32_t len) { return user_copy(addr, dst, len, false); }
+/* The common case inline: a non-empty access inside a span granted
+ * before (exact: grants only widen, sim/machine.h). */
+int pk_load(uint64_t addr, void *dst, uint32_t len)
+{
+    proc_t *p = cur;
+    if (p && len && (span_has(&p->rspan[0], addr, len) || span_has(&p->rspan[1], addr, len)))
+        return mem_read_inline(p->mem, addr, dst, len);
+    return user_copy(addr, dst, len, false);
+}
 
 int pk_store(uint64_t addr, const void *src, uint32_t len)
 {
+    proc_t *p = cur;
+    if (p && len && (span_has(&p->wspan[0], addr, len) || span_has(&p->wspan[1], addr, len)))
+        return mem_write_inline(p->mem, addr, src, len);
     /* user_copy only reads from buf when writing memory. */
     return user_copy(addr, (void *)(uintptr_t)src, len, true);
 }
 
 uint64_t pk_now(void)
 {
-    return cur ? core_time(cur) : 0;
+    if (!cur)
+        return 0;
+    user_flush(cur);
+    return core_time(cur);
 }
 
 int pk_cost(const char *name) { return name ? cost_lookup(name) : -1; }
@@ -465,6 +525,6 @@ void pk_charge(int id, uint64_t count)
     proc_t *p = cur;
     if (!p || id < 0 || id >= COST_COUNT)
         return;
-    machine_t *m = p->rt->m;
-    cpu_charge(core_of(p), sim_now(m->sim), cost_ps(m->costs, (cost_id_t)id) * count, CPU_USER);
+    upend += cost_ps(p->costs, (cost_id_t)id) * count;
+    ucharged = true;
 }

@@ -104,6 +104,8 @@ typedef struct echo {
     uint64_t pool_id;
     uint64_t buf_base;
     uint32_t buf_size, nbufs, per_q, nq;
+    unsigned buf_shift;                    /* log2(buf_size), or 0: not a power of 2 */
+    uint64_t per_q_m;                      /* idx / per_q by multiplication (queue_of) */
     uint32_t tx_inflight;
     unsigned step_tx_done, step_tx_again; /* this step: TX completions, PK_EAGAINs */
     uint32_t in_ring[PK_MAX_NIC_QUEUES];   /* buffers posted (or queued to be) */
@@ -148,6 +150,21 @@ static void push(echo_t *e, uint8_t op, unsigned qi, uint32_t idx, uint32_t len)
     pk_charge(e->c_cycle, SQE_CYCLES);
 }
 
+/* The queue a buffer belongs to, idx / per_q, without a divide (several
+ * per frame, and a 32-bit divide costs tens of cycles): for 32-bit n and
+ * d >= 2, n / d = (M * n) >> 64 with M = floor((2^64 - 1) / d) + 1
+ * (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
+ * 2019).  per_q_m = 0: divide. */
+static unsigned queue_of(const echo_t *e, uint32_t idx)
+{
+#ifdef __SIZEOF_INT128__
+    __extension__ typedef unsigned __int128 u128;
+    if (e->per_q_m)
+        return (unsigned)(((u128)e->per_q_m * idx) >> 64);
+#endif
+    return idx / e->per_q;
+}
+
 /* Transmitted buffers are needed back now: a queue has no spare left. */
 static bool need_harvest(const echo_t *e)
 {
@@ -179,7 +196,7 @@ static int submit(echo_t *e, unsigned min_complete, unsigned flags)
 
 static void free_buf(echo_t *e, uint32_t idx)
 {
-    unsigned qi = idx / e->per_q;
+    unsigned qi = queue_of(e, idx);
     e->spare[qi * e->per_q + e->nfree[qi]++] = (uint16_t)idx;
 }
 
@@ -211,7 +228,7 @@ static void on_cqe(echo_t *e, const struct pk_cqe *c)
     }
     if (c->res < 0 && -c->res < 32)
         e->st.refused[-c->res]++;
-    unsigned qi = idx / e->per_q;
+    unsigned qi = queue_of(e, idx);
     switch (c->flags & 0xffu) {
     case PK_OP_NET_TX:
         if (c->res == -PK_EAGAIN) { /* TX ring full: send it again */
@@ -371,10 +388,19 @@ static int echo_frame(echo_t *e, unsigned qi, uint32_t idx, uint64_t buf, uint32
 /* Buffer index of an address the RX view gave, or -1. */
 static int64_t buf_index(const echo_t *e, unsigned qi, uint64_t buf)
 {
-    if (buf < e->buf_base || (buf - e->buf_base) % e->buf_size)
+    if (buf < e->buf_base)
         return -1;
-    uint64_t idx = (buf - e->buf_base) / e->buf_size;
-    return idx < e->nbufs && idx / e->per_q == qi ? (int64_t)idx : -1;
+    uint64_t off = buf - e->buf_base, idx;
+    if (e->buf_shift) { /* the usual 2 KiB: no divide */
+        if (off & (e->buf_size - 1))
+            return -1;
+        idx = off >> e->buf_shift;
+    } else {
+        if (off % e->buf_size)
+            return -1;
+        idx = off / e->buf_size;
+    }
+    return idx < e->nbufs && queue_of(e, (uint32_t)idx) == qi ? (int64_t)idx : -1;
 }
 
 /* Up to burst frames of queue qi; *more when the burst or the SQ ran out. */
@@ -390,7 +416,8 @@ static unsigned rx_queue(echo_t *e, unsigned qi, unsigned *room, bool *more)
         }
         if (pk_rx_next(&e->r, qi, &buf, &len) < 0)
             return n;
-        uint32_t slot = (e->r.rx_next[qi] - 1) % e->r.info.rx_entries;
+        uint32_t ents = e->r.info.rx_entries, slot = e->r.rx_next[qi] - 1;
+        slot = ents & (ents - 1) ? slot % ents : slot & (ents - 1); /* no divide: a power of 2 */
         if (n == 0 || slot % (LINE / PK_RXD_BYTES) == 0)
             pk_charge(e->c_llc, 1); /* a descriptor line the NIC wrote */
         pk_charge(e->c_cycle, RX_CYCLES);
@@ -560,6 +587,11 @@ static int carve(echo_t *e, char *err, size_t errlen)
         return fail(err, errlen, "the heap cannot hold one buffer per queue", 0);
     e->per_q = (uint32_t)fit;
     e->nbufs = e->per_q * e->nq;
+    e->per_q_m = e->per_q >= 2 ? UINT64_MAX / e->per_q + 1 : 0;
+    e->buf_shift = 0;
+    if (!(e->buf_size & (e->buf_size - 1)))
+        while ((1u << e->buf_shift) < e->buf_size)
+            e->buf_shift++;
     e->c.buffers = e->nbufs;
     e->c.per_queue = e->per_q;
     for (uint32_t i = 0; i < e->nbufs; i++)

@@ -47,18 +47,25 @@ static uint16_t get16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* Big-endian 64-bit fields, spelled out (compilers merge them into one
+ * load or store and a byte swap). */
 static void put64(uint8_t *p, uint64_t v)
 {
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 56);
+    p[1] = (uint8_t)(v >> 48);
+    p[2] = (uint8_t)(v >> 40);
+    p[3] = (uint8_t)(v >> 32);
+    p[4] = (uint8_t)(v >> 24);
+    p[5] = (uint8_t)(v >> 16);
+    p[6] = (uint8_t)(v >> 8);
+    p[7] = (uint8_t)v;
 }
 
 static uint64_t get64(const uint8_t *p)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
+    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+           (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+           (uint64_t)p[6] << 8 | p[7];
 }
 
 static uint32_t ip_u32(const uint8_t ip[4])
@@ -66,14 +73,39 @@ static uint32_t ip_u32(const uint8_t ip[4])
     return (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 | (uint32_t)ip[2] << 8 | ip[3];
 }
 
-/* One's complement sum of 16-bit big-endian words (RFC 1071), unfolded. */
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One's complement sum of 16-bit big-endian words (RFC 1071), added to
+ * sum unfolded.  Taken 32 bits at a time (a 32-bit big-endian word is
+ * hi * 65536 + lo, the same as hi + lo modulo 65535: RFC 1071 2.(C)),
+ * then folded to 16 bits: the same residue modulo 65535, zero only when
+ * every byte is, which is all csum_fold's result depends on. */
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-    for (; len > 1; p += 2, len -= 2)
-        sum += get16(p);
+    uint64_t acc = 0;
+    for (; len >= 8; p += 8, len -= 8)
+        acc += (uint64_t)get32(p) + get32(p + 4);
+    if (len >= 4) {
+        acc += get32(p);
+        p += 4;
+        len -= 4;
+    }
+    if (len >= 2) {
+        acc += get16(p);
+        p += 2;
+        len -= 2;
+    }
     if (len)
-        sum += (uint32_t)p[0] << 8;
-    return sum;
+        acc += (uint32_t)p[0] << 8;
+    /* acc < 2^61 for any frame: three folds leave at most 16 bits */
+    acc = (acc & 0xffffffffu) + (acc >> 32);
+    acc = (acc & 0xffffu) + (acc >> 16);
+    acc = (acc & 0xffffu) + (acc >> 16);
+    acc = (acc & 0xffffu) + (acc >> 16);
+    return sum + (uint32_t)acc;
 }
 
 static uint16_t csum_fold(uint32_t sum)
@@ -104,7 +136,8 @@ static uint64_t mix64(uint64_t z)
 
 unsigned wl_client_flow_of(const wl_client_t *c, uint64_t k)
 {
-    return (unsigned)(mix64(c->flow_key + k * UINT64_C(0x9e3779b97f4a7c15)) % c->cfg.flows);
+    uint64_t h = mix64(c->flow_key + k * UINT64_C(0x9e3779b97f4a7c15)), f = c->cfg.flows;
+    return (unsigned)(f & (f - 1) ? h % f : h & (f - 1)); /* a power of 2: no divide */
 }
 
 const wl_client_flow_t *wl_client_flow(const wl_client_t *c, unsigned f)
@@ -210,7 +243,6 @@ static void build_frame(const wl_client_t *c, uint64_t k, uint64_t t_first, uint
     ip[9] = IPPROTO_UDP_;
     memcpy(ip + 12, fl->src_ip, 4);
     memcpy(ip + 16, g->host_ip, 4);
-    put16(ip + 10, csum_fold(csum_add(0, ip, IP_HDR)));
     uint8_t *udp = ip + IP_HDR;
     uint16_t udp_len = (uint16_t)(len - ETH_HDR - IP_HDR);
     put16(udp, fl->src_port);
@@ -218,7 +250,21 @@ static void build_frame(const wl_client_t *c, uint64_t k, uint64_t t_first, uint
     put16(udp + 4, udp_len);
     put64(udp + UDP_HDR, k);
     put64(udp + UDP_HDR + 8, t_first);
-    uint16_t sum = udp_csum(ip, udp, udp_len);
+    /* The checksums from the field values just written (the rest of the
+     * frame is zeros, which add nothing): the same one's complement sums
+     * as over the bytes (RFC 1071), without reading back what was just
+     * stored byte by byte (each such load would wait for the stores). */
+    uint32_t addrs = get32(fl->src_ip), host = get32(g->host_ip);
+    uint32_t addr_sum = (addrs >> 16) + (addrs & 0xffffu) + (host >> 16) + (host & 0xffffu);
+    uint32_t ip_sum = 0x4500u + (len - ETH_HDR) + (uint16_t)k + IP_DF +
+                      ((uint32_t)IP_TTL << 8 | IPPROTO_UDP_) + addr_sum;
+    put16(ip + 10, csum_fold(ip_sum));
+    uint32_t udp_sum = addr_sum + IPPROTO_UDP_ + 2u * udp_len + fl->src_port + g->host_port +
+                       (uint32_t)(k >> 48) + (uint32_t)(k >> 32 & 0xffffu) +
+                       (uint32_t)(k >> 16 & 0xffffu) + (uint32_t)(k & 0xffffu) +
+                       (uint32_t)(t_first >> 48) + (uint32_t)(t_first >> 32 & 0xffffu) +
+                       (uint32_t)(t_first >> 16 & 0xffffu) + (uint32_t)(t_first & 0xffffu);
+    uint16_t sum = csum_fold(udp_sum);
     put16(udp + 6, sum ? sum : 0xffffu);
 }
 

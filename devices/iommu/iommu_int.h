@@ -120,6 +120,8 @@ typedef struct iommu_lru {
     unsigned shift;      /* 64 - log2(buckets) */
     uint32_t mru, lru;   /* list ends, NIL when empty */
     uint32_t free;       /* free-slot list */
+    uint64_t gen;        /* bumped by every insert and remove: while it
+                          * stays, every find gives the slot it gave before */
 } iommu_lru_t;
 
 int iommu_lru_init(iommu_lru_t *c, uint32_t n);
@@ -129,6 +131,8 @@ uint32_t iommu_lru_find(iommu_lru_t *c, iommu_key_t key);
 /* A slot for a key not present: a free one, else the LRU one (evicted). */
 uint32_t iommu_lru_insert(iommu_lru_t *c, iommu_key_t key);
 void iommu_lru_remove(iommu_lru_t *c, uint32_t slot);
+/* What a find that hits `slot` does to the list: make it the most recent. */
+void iommu_lru_touch(iommu_lru_t *c, uint32_t slot);
 
 /* ---------------------------------------------------------------- cached state */
 /* A resolved context (context cache payload): what the root, context and,
@@ -154,6 +158,21 @@ typedef struct iommu_tlbe {
 #define IOMMU_PERM_R 1u
 #define IOMMU_PERM_W 2u
 #define IOMMU_CC_ENTRIES 1024u /* context-cache slots (not configurable) */
+#define IOMMU_MEMO_BITS 6u     /* translation memos: 64 entries each, iommu.c */
+#define IOMMU_F4K_BITS 10u     /* buckets of the IOTLB's 4 KiB-entry filter */
+
+/* A translation served from the caches, remembered (iommu.c): for this
+ * (rid, PASID, page: iova >> 12, or >> 21 in the 2 MiB memo), the
+ * context cache and the IOTLB finds hit these slots, as long as neither
+ * cache's gen moved. */
+typedef struct iommu_memo {
+    uint64_t page;      /* iova >> 12, or iova >> 21 */
+    uint64_t cc_gen, tlb_gen;
+    uint32_t pasid;
+    uint32_t cc_slot, tlb_slot;
+    uint16_t rid;
+    bool valid;
+} iommu_memo_t;
 
 struct iommu {
     sim_t *sim;
@@ -185,6 +204,10 @@ struct iommu {
     iommu_tlbe_t *tlbe;       /* ... and payloads */
     iommu_lru_t cc;           /* context cache bookkeeping ... */
     iommu_ctx_t *cce;         /* ... and payloads */
+    iommu_memo_t memo[1u << IOMMU_MEMO_BITS];   /* by 4 KiB page */
+    iommu_memo_t memo2m[1u << IOMMU_MEMO_BITS]; /* by 2 MiB page: see iommu.c */
+    uint32_t f4k[1u << IOMMU_F4K_BITS]; /* 4 KiB IOTLB entries per hash of
+                                         * (domain, PASID, 2 MiB region) */
 
     sim_event_t fe_event;     /* fault-event message in flight, 0 = none */
     uint64_t guest_errors;    /* misuse of the register file (ignored writes,
@@ -199,6 +222,9 @@ iommu_cond_t iommu_walk_sl(iommu_t *io, const iommu_ctx_t *ctx, uint64_t iova, i
 /* iotlb.c */
 const iommu_tlbe_t *iommu_tlb_lookup(iommu_t *io, const iommu_ctx_t *ctx, uint64_t iova);
 const iommu_tlbe_t *iommu_tlb_insert(iommu_t *io, const iommu_ctx_t *ctx, const iommu_tlbe_t *e);
+/* 4 KiB IOTLB entries of (did, pasid) whose 2 MiB region hashes as iova's
+ * does: 0 means there is none in iova's region. */
+uint32_t iommu_tlb_4k_near(const iommu_t *io, uint16_t did, uint32_t pasid, uint64_t iova);
 void iommu_tlb_flush_all(iommu_t *io);
 void iommu_tlb_flush_domain(iommu_t *io, uint16_t did);
 void iommu_tlb_flush_pages(iommu_t *io, uint16_t did, uint64_t addr, unsigned am);

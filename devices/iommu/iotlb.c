@@ -3,11 +3,18 @@
  * Contract: iommu_lru_* is an index-based fully associative cache with
  * true LRU replacement (VT-d leaves replacement to the implementation;
  * LRU is this model's).  Lookup is a hash probe plus an O(1) move to the
- * list head: it runs on the DMA hot path of every packet.
+ * list head: it runs on the DMA hot path of every packet.  The head
+ * itself is compared first (keys are unique: a hit there is the hit the
+ * probe would find, and moving the head to the head changes nothing).
  *
  * IOTLB (VT-d 6.2.3): entries tagged (domain id, PASID) and keyed by page
  * number and size; 4 KiB and 2 MiB translations with their effective R/W
- * permissions.  A lookup probes the 4 KiB key, then the 2 MiB one.
+ * permissions.  A lookup probes the 4 KiB key, then the 2 MiB one.  A
+ * filter counts the 4 KiB entries per hash bucket of (domain, PASID,
+ * 2 MiB region), kept exact by every insert, eviction and removal; the
+ * translation memo (iommu.c) asks it whether a 2 MiB entry may stand for
+ * every page of its region.  Each cache's gen moves on every insert and
+ * removal.
  * Context cache (VT-d 6.2.1/6.2.2, combined with the PASID cache): the
  * resolved context of one (requester id, PASID tag), 1024 entries.
  * Not-present entries are never cached (CAP.CM = 0).
@@ -80,8 +87,20 @@ static void list_push_front(iommu_lru_t *c, uint32_t i)
     c->mru = i;
 }
 
+void iommu_lru_touch(iommu_lru_t *c, uint32_t i)
+{
+    if (c->mru != i) {
+        list_unlink(c, i);
+        list_push_front(c, i);
+    }
+}
+
 uint32_t iommu_lru_find(iommu_lru_t *c, iommu_key_t key)
 {
+    /* The most recently used entry again (a device streaming through one
+     * page or context): found, and the list stays as it is. */
+    if (c->mru != IOMMU_LRU_NIL && key_eq(c->node[c->mru].key, key))
+        return c->mru;
     for (uint32_t i = c->bucket[bucket_of(c, key)]; i != IOMMU_LRU_NIL; i = c->node[i].hnext) {
         if (key_eq(c->node[i].key, key)) {
             if (c->mru != i) {
@@ -100,6 +119,7 @@ void iommu_lru_remove(iommu_lru_t *c, uint32_t slot)
     while (*link != slot)
         link = &c->node[*link].hnext;
     *link = c->node[slot].hnext;
+    c->gen++;
     list_unlink(c, slot);
     c->node[slot].used = false;
     c->node[slot].next = c->free;
@@ -112,6 +132,7 @@ uint32_t iommu_lru_insert(iommu_lru_t *c, iommu_key_t key)
         iommu_lru_remove(c, c->lru);
     uint32_t i = c->free;
     c->free = c->node[i].next;
+    c->gen++;
     uint32_t b = bucket_of(c, key);
     c->node[i].key = key;
     c->node[i].used = true;
@@ -129,6 +150,28 @@ static iommu_key_t tlb_key(const iommu_ctx_t *ctx, uint64_t iova, unsigned shift
                           .lo = (iova >> shift) << 1 | (shift == 21) };
 }
 
+/* The 4 KiB-entry filter's bucket for (domain, PASID, 2 MiB region). */
+static uint32_t f4k_bucket(uint16_t did, uint32_t pasid, uint64_t iova)
+{
+    uint64_t h = (((uint64_t)did << 32 | pasid) ^ (iova >> 21) * UINT64_C(0x9E3779B97F4A7C15)) *
+                 UINT64_C(0xBF58476D1CE4E5B9);
+    return (uint32_t)(h >> (64 - IOMMU_F4K_BITS));
+}
+
+uint32_t iommu_tlb_4k_near(const iommu_t *io, uint16_t did, uint32_t pasid, uint64_t iova)
+{
+    return io->f4k[f4k_bucket(did, pasid, iova)];
+}
+
+/* Remove slot i, keeping the 4 KiB-entry filter exact. */
+static void tlb_remove(iommu_t *io, uint32_t i)
+{
+    const iommu_tlbe_t *e = &io->tlbe[i];
+    if (e->shift == 12)
+        io->f4k[f4k_bucket(e->did, e->pasid, e->iova)]--;
+    iommu_lru_remove(&io->tlb, i);
+}
+
 const iommu_tlbe_t *iommu_tlb_lookup(iommu_t *io, const iommu_ctx_t *ctx, uint64_t iova)
 {
     uint32_t i = iommu_lru_find(&io->tlb, tlb_key(ctx, iova, 12));
@@ -139,6 +182,13 @@ const iommu_tlbe_t *iommu_tlb_lookup(iommu_t *io, const iommu_ctx_t *ctx, uint64
 
 const iommu_tlbe_t *iommu_tlb_insert(iommu_t *io, const iommu_ctx_t *ctx, const iommu_tlbe_t *e)
 {
+    if (io->tlb.free == IOMMU_LRU_NIL) { /* full: the insert evicts the LRU slot */
+        const iommu_tlbe_t *v = &io->tlbe[io->tlb.lru];
+        if (v->shift == 12)
+            io->f4k[f4k_bucket(v->did, v->pasid, v->iova)]--;
+    }
+    if (e->shift == 12)
+        io->f4k[f4k_bucket(ctx->did, ctx->pasid, e->iova)]++;
     uint32_t i = iommu_lru_insert(&io->tlb, tlb_key(ctx, e->iova, e->shift));
     io->tlbe[i] = *e;
     io->tlbe[i].did = ctx->did;
@@ -150,14 +200,14 @@ void iommu_tlb_flush_all(iommu_t *io)
 {
     for (uint32_t i = 0; i < io->tlb.n; i++)
         if (io->tlb.node[i].used)
-            iommu_lru_remove(&io->tlb, i);
+            tlb_remove(io, i);
 }
 
 void iommu_tlb_flush_domain(iommu_t *io, uint16_t did)
 {
     for (uint32_t i = 0; i < io->tlb.n; i++)
         if (io->tlb.node[i].used && io->tlbe[i].did == did)
-            iommu_lru_remove(&io->tlb, i);
+            tlb_remove(io, i);
 }
 
 /* Page-selective (VT-d 6.5.1.2): the 2^am 4 KiB pages from addr (aligned
@@ -171,7 +221,7 @@ void iommu_tlb_flush_pages(iommu_t *io, uint16_t did, uint64_t addr, unsigned am
         const iommu_tlbe_t *e = &io->tlbe[i];
         uint64_t elo = e->iova, ehi = e->iova + (UINT64_C(1) << e->shift);
         if (io->tlb.node[i].used && e->did == did && elo < hi && lo < ehi)
-            iommu_lru_remove(&io->tlb, i);
+            tlb_remove(io, i);
     }
 }
 

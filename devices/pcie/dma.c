@@ -33,10 +33,12 @@
  * hears of each staged segment with its landing time.
  *
  * Speed (tests/bench/bench_nic: about three DMAs and two landings per
- * packet): without an IOMMU a DMA is one segment, moved without the
- * translation scratch array; the copies into dbuf and into memory are
- * inline for the small sizes descriptors and frames have
- * (devices/bytes.h). */
+ * packet; bench_echo: four): a DMA within one page (or with no IOMMU) is
+ * one segment, moved without the translation scratch array; the copies
+ * into dbuf and into memory are inline for the small sizes descriptors
+ * and frames have (devices/bytes.h, devices/mem.h's inline accessors);
+ * memory reads call the landing hook only when the gate (dq_next <= now)
+ * says a write is due. */
 #include "devices/pcie/pcie_int.h"
 
 #include "devices/bytes.h"
@@ -137,7 +139,7 @@ static void dbuf_put(pcie_dev_t *d, const uint8_t *src, size_t n)
 static void dbuf_land(pcie_dev_t *d, uint64_t pa, size_t n)
 {
     size_t off = (size_t)(d->dhead & (d->dcap - 1)), first = d->dcap - off < n ? d->dcap - off : n;
-    mem_write(d->bus->mem, pa, d->dbuf + off, first);
+    mem_write_inline(d->bus->mem, pa, d->dbuf + off, first);
     if (n > first)
         mem_write(d->bus->mem, pa + first, d->dbuf, n - first);
     d->dhead += n;
@@ -269,28 +271,44 @@ static seg_t *seg_slot(pcie_t *bus, size_t i)
     return &bus->seg[i];
 }
 
+/* One page's translation, as iommu_translate gave it. */
+typedef struct xlate {
+    iommu_fault_t f;
+    uint64_t pa, page_end;
+    sim_time_t c;
+} xlate_t;
+
+static void xlate(pcie_dev_t *d, uint32_t pasid, uint64_t addr, bool write, xlate_t *x)
+{
+    x->c = 0;
+    x->f = iommu_translate(d->bus->iommu, d->rid, pasid, addr, write, &x->pa, &x->page_end, &x->c);
+}
+
 /* Translate [addr, addr + len) page by page into bus->seg (all-or-nothing
- * check before any byte moves); *cost accumulates lookup latency. */
+ * check before any byte moves); *cost accumulates lookup latency.  The
+ * first page's translation is `first` (done by the caller). */
 static pcie_dma_status_t dma_translate(pcie_dev_t *d, uint32_t pasid, uint64_t addr, size_t len,
-                                       bool write, size_t *nseg, sim_time_t *cost)
+                                       bool write, const xlate_t *first, size_t *nseg,
+                                       sim_time_t *cost)
 {
     pcie_t *bus = d->bus;
     uint64_t msize = bus->msize;
     size_t n = 0;
     while (len) {
-        uint64_t pa, page_end;
-        sim_time_t c = 0;
-        if (iommu_translate(bus->iommu, d->rid, pasid, addr, write, &pa, &page_end, &c) != IOMMU_OK) {
-            *cost += c;
+        xlate_t x;
+        if (n == 0)
+            x = *first;
+        else
+            xlate(d, pasid, addr, write, &x);
+        *cost += x.c;
+        if (x.f != IOMMU_OK)
             return PCIE_DMA_FAULT;
-        }
-        *cost += c;
-        assert(page_end != addr && "dma_translate: empty page");
-        uint64_t room = page_end - addr; /* modular: page_end 0 = 2^64 */
+        assert(x.page_end != addr && "dma_translate: empty page");
+        uint64_t room = x.page_end - addr; /* modular: page_end 0 = 2^64 */
         size_t chunk = room < len ? (size_t)room : len;
-        if (pa > msize || chunk > msize - pa)
+        if (x.pa > msize || chunk > msize - x.pa)
             return PCIE_DMA_NO_MEMORY;
-        *seg_slot(bus, n++) = (seg_t){ pa, chunk };
+        *seg_slot(bus, n++) = (seg_t){ x.pa, chunk };
         addr += chunk;
         len -= chunk;
     }
@@ -298,30 +316,51 @@ static pcie_dma_status_t dma_translate(pcie_dev_t *d, uint32_t pasid, uint64_t a
     return PCIE_DMA_OK;
 }
 
-/* Move the data of a checked DMA: through bus->seg after a translation,
- * else the one segment at addr.  Read: the bytes are taken now.  Write:
- * they are staged to land at `due`. */
-static void dma_move(pcie_dev_t *d, uint64_t addr, uint8_t *buf, size_t len, size_t nseg,
-                     bool write, sim_time_t due)
+/* Move the data of a checked DMA: the segments in seg[0..nseg).  Read:
+ * the bytes are taken now.  Write: they are staged to land at `due`. */
+static void dma_move(pcie_dev_t *d, const seg_t *seg, size_t nseg, uint8_t *buf, bool write,
+                     sim_time_t due)
 {
-    pcie_t *bus = d->bus;
-    if (!bus->iommu) {
+    for (size_t i = 0; i < nseg; i++) {
         if (write)
-            dmaw_stage(d, addr, buf, len, due);
+            dmaw_stage(d, seg[i].pa, buf, seg[i].len, due);
         else
-            mem_read(bus->mem, addr, buf, len);
-    } else {
-        for (size_t i = 0; i < nseg; i++) {
-            const seg_t *g = &bus->seg[i];
-            if (write)
-                dmaw_stage(d, g->pa, buf, g->len, due);
-            else
-                mem_read(bus->mem, g->pa, buf, g->len);
-            buf += g->len;
-        }
+            mem_read_inline(d->bus->mem, seg[i].pa, buf, seg[i].len);
+        buf += seg[i].len;
     }
     if (write)
         dmaw_arm(d);
+}
+
+/* Check [addr, + len) and find its segments: the common DMA (one page,
+ * or no IOMMU) is one segment, in *one, without the scratch array. */
+static pcie_dma_status_t dma_check(pcie_dev_t *d, uint32_t pasid, uint64_t addr, size_t len,
+                                   bool write, seg_t *one, const seg_t **seg, size_t *nseg,
+                                   sim_time_t *cost)
+{
+    pcie_t *bus = d->bus;
+    *seg = one;
+    *nseg = 1;
+    if (!bus->iommu) { /* pass-through */
+        *one = (seg_t){ addr, len };
+        return addr > bus->msize || len > bus->msize - addr ? PCIE_DMA_NO_MEMORY : PCIE_DMA_OK;
+    }
+    if (!len) {
+        *nseg = 0;
+        return PCIE_DMA_OK;
+    }
+    xlate_t x;
+    xlate(d, pasid, addr, write, &x);
+    if (x.f != IOMMU_OK || x.page_end - addr < len) { /* faulted, or several pages */
+        pcie_dma_status_t st = dma_translate(d, pasid, addr, len, write, &x, nseg, cost);
+        *seg = bus->seg; /* after: the scratch array may have grown */
+        return st;
+    }
+    *cost += x.c;
+    if (x.pa > bus->msize || len > bus->msize - x.pa)
+        return PCIE_DMA_NO_MEMORY;
+    *one = (seg_t){ x.pa, len };
+    return PCIE_DMA_OK;
 }
 
 static pcie_dma_status_t dma(pcie_dev_t *d, uint32_t pasid, uint64_t addr, uint8_t *buf,
@@ -333,12 +372,10 @@ static pcie_dma_status_t dma(pcie_dev_t *d, uint32_t pasid, uint64_t addr, uint8
     sim_time_t now = sim_now(bus->sim);
     sim_time_t start = *busy > now ? *busy : now;
     sim_time_t cost = cost_ps(bus->costs, COST_PCIE_DMA);
-    size_t nseg = 0;
-    pcie_dma_status_t s = PCIE_DMA_OK;
-    if (bus->iommu)
-        s = dma_translate(d, pasid, addr, len, write, &nseg, &cost);
-    else if (addr > bus->msize || len > bus->msize - addr) /* pass-through */
-        s = PCIE_DMA_NO_MEMORY;
+    seg_t one;
+    const seg_t *seg;
+    size_t nseg;
+    pcie_dma_status_t s = dma_check(d, pasid, addr, len, write, &one, &seg, &nseg, &cost);
     if (s != PCIE_DMA_OK) {
         bus->st.dma_faults++;
         if (done)
@@ -356,7 +393,7 @@ static pcie_dma_status_t dma(pcie_dev_t *d, uint32_t pasid, uint64_t addr, uint8
         bus->st.dma_reads++;
         bus->st.dma_read_bytes += len;
     }
-    dma_move(d, addr, buf, len, nseg, write, end);
+    dma_move(d, seg, nseg, buf, write, end);
     if (done)
         *done = end;
     return PCIE_DMA_OK;

@@ -100,7 +100,8 @@ static inline int pk_rx_next(struct pk_ring *r, unsigned qi, uint64_t *buf, uint
     pk_load(r->info.rx_shadow[qi] + PK_RXV_POSTED, &posted, sizeof posted);
     if (posted == r->rx_next[qi])
         return -1;
-    uint32_t slot = r->rx_next[qi] % r->info.rx_entries;
+    uint32_t n = r->info.rx_entries; /* a power of 2 masks: no divide */
+    uint32_t slot = n & (n - 1) ? r->rx_next[qi] % n : r->rx_next[qi] & (n - 1);
     uint64_t d = r->info.rx_ring[qi] + (uint64_t)slot * PK_RXD_BYTES;
     uint8_t wb[PK_RXD_BYTES];
     if (pk_load(d, wb, sizeof wb) < 0)
