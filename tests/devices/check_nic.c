@@ -23,6 +23,7 @@
 #include "devices/pcie.h"
 #include "model/cost.h"
 #include "sim/engine.h"
+#include "tests/frames.h"
 #include "tests/check_main.h"
 
 /* ---------------------------------------------------------------- 82599 registers */
@@ -205,30 +206,11 @@ static void msix_vector(rig_t *r, unsigned v, unsigned core, unsigned vector)
 
 /* ---------------------------------------------------------------- frames */
 
-static void put16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 /* Ethernet + IPv4 + UDP, `total` bytes without FCS (>= 42). */
 static size_t udp4(uint8_t *f, size_t total, const uint8_t src[4], const uint8_t dst[4],
                    unsigned sport, unsigned dport)
 {
-    memset(f, 0, total);
-    static const uint8_t dmac[6] = { 0x02, 0, 0, 0, 0, 1 }, smac[6] = { 0x02, 0, 0, 0, 0, 2 };
-    memcpy(f, dmac, 6);
-    memcpy(f + 6, smac, 6);
-    put16(f + 12, 0x0800);
-    f[14] = 0x45;
-    put16(f + 16, (unsigned)(total - 14));
-    f[22] = 64;
-    f[23] = 17;
-    memcpy(f + 26, src, 4);
-    memcpy(f + 30, dst, 4);
-    put16(f + 34, sport);
-    put16(f + 36, dport);
-    put16(f + 38, (unsigned)(total - 34));
+    frame_udp4_headers(f, total, src, dst, sport, dport);
     for (size_t i = 42; i < total; i++)
         f[i] = (uint8_t)i;
     return total;
@@ -413,8 +395,8 @@ START_TEST(test_rx_oversize_dropped_vlan_allowance)
     /* 1522 with FCS and an 802.1Q tag: allowed. */
     s.len[2] = 1518;
     memcpy(s.f[2], s.f[0], 12);
-    put16(s.f[2] + 12, 0x8100);
-    put16(s.f[2] + 14, 5);
+    frame_put16(s.f[2] + 12, 0x8100);
+    frame_put16(s.f[2] + 14, 5);
     memcpy(s.f[2] + 16, s.f[0] + 12, 1502);
     for (unsigned i = 0; i < 3; i++)
         at(&r, &s, i, SIM_US(1) * (i + 1));

@@ -13,6 +13,7 @@
  * verification vector); descriptor fields from the 82599 datasheet 7.1.6.2
  * (write-back: status DD bit 0, EOP bit 1, FLM bit 2; length at byte 12;
  * RSS hash or filter index at byte 4). */
+#include "tests/frames.h"
 #include "tests/check_main.h"
 
 #include "devices/nic.h"
@@ -98,30 +99,11 @@ static unsigned rss_list(unsigned *list)
     return n;
 }
 
-static void put16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 /* Ethernet + IPv4 + UDP, `total` bytes without FCS (>= 42). */
 static size_t udp4(uint8_t *f, size_t total, const uint8_t src[4], const uint8_t dst[4],
                    unsigned sport, unsigned dport)
 {
-    memset(f, 0, total);
-    static const uint8_t dmac[6] = {0x02, 0, 0, 0, 0, 1}, smac[6] = {0x02, 0, 0, 0, 0, 2};
-    memcpy(f, dmac, 6);
-    memcpy(f + 6, smac, 6);
-    put16(f + 12, 0x0800);
-    f[14] = 0x45;
-    put16(f + 16, (unsigned)(total - 14));
-    f[22] = 64;
-    f[23] = 17;
-    memcpy(f + 26, src, 4);
-    memcpy(f + 30, dst, 4);
-    put16(f + 34, sport);
-    put16(f + 36, dport);
-    put16(f + 38, (unsigned)(total - 34));
+    frame_udp4_headers(f, total, src, dst, sport, dport);
     for (size_t i = 42; i < total; i++)
         f[i] = (uint8_t)(i * 7 + sport);
     return total;
@@ -136,8 +118,8 @@ static uint32_t hash4(const uint8_t src[4], const uint8_t dst[4], unsigned sport
     uint8_t in[12];
     memcpy(in, src, 4);
     memcpy(in + 4, dst, 4);
-    put16(in + 8, sport);
-    put16(in + 10, dport);
+    frame_put16(in + 8, sport);
+    frame_put16(in + 10, dport);
     return nic_rss_toeplitz(kh_rss_key, RSS_KEY_LEN, in, sizeof in);
 }
 
