@@ -351,8 +351,17 @@ static int spawn_check(proc_rt_t *rt, unsigned pid, unsigned core, const wl_app_
 int proc_spawn(proc_rt_t *rt, unsigned pid, unsigned core, const wl_app_t *app,
                const wl_param_t *params, size_t nparams, char *err, size_t errlen)
 {
+    return proc_spawn_input(rt, pid, core, app, params, nparams, NULL, err, errlen);
+}
+
+int proc_spawn_input(proc_rt_t *rt, unsigned pid, unsigned core, const wl_app_t *app,
+                     const wl_param_t *params, size_t nparams, const wl_input_t *in,
+                     char *err, size_t errlen)
+{
     if (spawn_check(rt, pid, core, app, params, nparams, err, errlen) < 0)
         return -1;
+    if (in && !app->input)
+        return fail(err, errlen, "process %u (%s): takes no input", pid, app->name);
     proc_t *p = sim_xcalloc(1, sizeof *p);
     p->rt = rt;
     p->mem = rt->m->mem;
@@ -361,6 +370,15 @@ int proc_spawn(proc_rt_t *rt, unsigned pid, unsigned core, const wl_app_t *app,
     p->core = core;
     p->app = app;
     p->state = sim_xcalloc(1, app->state_size ? app->state_size : 1);
+    if (in) {
+        char why[200] = "";
+        if (app->input(p->state, in, why, sizeof why) < 0) {
+            free(p->state);
+            free(p);
+            return fail(err, errlen, "process %u (%s): %s: %s", pid, app->name,
+                        in->source ? in->source : "input", why[0] ? why : "refused");
+        }
+    }
     if (app->start) {
         char why[200] = "";
         cur = p;
@@ -417,6 +435,17 @@ int proc_app_stats(const proc_rt_t *rt, unsigned pid, wl_app_stats_t *out)
     if (p->app->stats)
         p->app->stats(p->state, out);
     out->faults = p->st.faults;
+    return 0;
+}
+
+int proc_app_report(const proc_rt_t *rt, unsigned pid, wl_report_t *out)
+{
+    wl_report_init(out);
+    if (pid >= rt->npid || !rt->by_pid[pid])
+        return -1;
+    const proc_t *p = rt->by_pid[pid];
+    if (p->app->report)
+        p->app->report(p->state, out);
     return 0;
 }
 

@@ -121,6 +121,11 @@ void proc_rt_destroy(proc_rt_t *rt);
  * parameter, start refused). */
 int proc_spawn(proc_rt_t *rt, unsigned pid, unsigned core, const wl_app_t *app,
                const wl_param_t *params, size_t nparams, char *err, size_t errlen);
+/* The same, handing `in` (may be NULL) to app->input before start; an
+ * input for an application without an input hook is refused. */
+int proc_spawn_input(proc_rt_t *rt, unsigned pid, unsigned core, const wl_app_t *app,
+                     const wl_param_t *params, size_t nparams, const wl_input_t *in,
+                     char *err, size_t errlen);
 
 /* Schedule every spawned process's first step (at its core's free time). */
 void proc_rt_start(proc_rt_t *rt);
@@ -134,6 +139,9 @@ const proc_stats_t *proc_stats(const proc_rt_t *rt, unsigned pid);
 /* The application's own counters (faults filled in by the runtime);
  * -1 when no process has that pid. */
 int proc_app_stats(const proc_rt_t *rt, unsigned pid, wl_app_stats_t *out);
+/* The application's own figures (empty when it reports none); -1 when no
+ * process has that pid. */
+int proc_app_report(const proc_rt_t *rt, unsigned pid, wl_report_t *out);
 const char *proc_state_name(proc_state_t s);
 
 #endif

@@ -23,12 +23,23 @@
  *
  * Parameters come as a flat list of (key, value) strings from the
  * config's process entry (the platform validated the keys against
- * `params`, a NULL-terminated list of "key: meaning" strings). */
+ * `params`, a NULL-terminated list of "key: meaning" strings).  Two keys
+ * are filled in by the platform when an application declares them and
+ * the config does not set them: `instance` (the process's index in its
+ * group, 0-based) and `instances` (the group's size) -- how a
+ * shared-nothing application learns which partition of the work it owns.
+ *
+ * Beyond the common counters (stats), an application may report its own
+ * figures (report, workloads/report.h), and may take a trace as input
+ * (input_param, workloads/input.h). */
 #ifndef PARASIM_WORKLOADS_APP_H
 #define PARASIM_WORKLOADS_APP_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "workloads/input.h"
+#include "workloads/report.h"
 
 typedef enum wl_step {
     WL_STEP_POLL = 0, /* nothing more to do until something arrives */
@@ -58,6 +69,16 @@ typedef struct wl_app {
                  size_t errlen);
     wl_step_t (*step)(void *state);
     void (*stats)(const void *state, wl_app_stats_t *out);
+    /* Optional: the application's own figures (results.json,
+     * processes[].report), called once after the run. */
+    void (*report)(const void *state, wl_report_t *out);
+    /* Optional: the parameter naming a trace file the platform reads for
+     * the application (of kind input_kind), and where it goes: called
+     * before start, only when the parameter is given; 0, or -1 with a
+     * one-line message in err.  The records outlive the process. */
+    const char *input_param;
+    wl_input_kind_t input_kind;
+    int (*input)(void *state, const wl_input_t *in, char *err, size_t errlen);
 } wl_app_t;
 
 /* The applications parasim knows; NULL when there is no such name. */
