@@ -132,7 +132,7 @@ static void t_stats(const void *state, wl_app_stats_t *out)
 }
 
 static const char *const t_params[] = {"fail: make start fail", "x: ignored", NULL};
-static const wl_app_t tapp = {"tapp", t_params, sizeof(tstate_t), t_start, t_step, t_stats};
+static const wl_app_t tapp = {.name = "tapp", .params = t_params, .state_size = sizeof(tstate_t), .start = t_start, .step = t_step, .stats = t_stats};
 
 /* ---------------------------------------------------------------- fixture */
 
@@ -512,7 +512,7 @@ static wl_step_t r_step(void *state)
 }
 
 static const char *const no_params[] = {NULL};
-static const wl_app_t ring_app = {"ring", no_params, sizeof(ring_app_t), r_start, r_step, NULL};
+static const wl_app_t ring_app = {.name = "ring", .params = no_params, .state_size = sizeof(ring_app_t), .start = r_start, .step = r_step};
 
 static void pk_setup(void)
 {
