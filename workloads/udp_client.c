@@ -1,17 +1,13 @@
 /* workloads/udp_client: the UDP client at the far end of the wire (see .h
  * for the load, the frame format, the flows and how responses are
- * classified).
- *
- * Specs: Ethernet II (IEEE 802.3 3.2.6 type field), IPv4 (RFC 791: the
- * header checksum is the 16-bit one's complement of the one's complement
- * sum of the header's 16-bit words, RFC 1071), UDP (RFC 768: checksum over
- * a pseudo-header of source and destination address, protocol and UDP
- * length, then the UDP header and data; a computed 0 is sent as 0xFFFF,
- * and 0 means "no checksum").
+ * classified).  Frames are built and checked by workloads/udp_frame.c.
  *
  * Invariants: t_first[k] is set for every k < st.sent, and
- * t_first[k] >= t_first[k-1] + wire_ps (frames never overlap on the link);
- * a request's answered bit is set at most once. */
+ * t_first[k] >= t_first[k-1] + wire_{k-1} (frames never overlap on the
+ * link); a request is answered, or late, at most once; in the closed
+ * loop every flow has at most `outstanding` requests in flight or ready
+ * (the FIFO never overflows), and FIFO entries are in time order because
+ * the platform delivers receives and expiries in time order. */
 #include "workloads/udp_client.h"
 
 #include <math.h>
@@ -19,110 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ETH_HDR 14u
-#define IP_HDR 20u
-#define UDP_HDR 8u
-#define ETHERTYPE_IPV4 0x0800u
-#define IPPROTO_UDP_ 17u
-#define IP_DF 0x4000u
-#define IP_MF 0x2000u
-#define IP_OFFSET_MASK 0x1fffu
-#define IP_TTL 64u
+#include "workloads/udp_frame.h"
+
 #define PORT_LO 1024u
 #define PORT_SPAN (65536u - PORT_LO)
-#define PERIOD_MAX_PS 1e15 /* rate >= 1e-3 requests/s: gaps fit any run */
-#define RATE_MAX 1e13      /* 0.1 ps between requests */
-#define TIME_MAX (UINT64_C(1) << 62)
+#define MIN_FRAME 60u
+#define WIRE_OVERHEAD 24u  /* FCS 4 + preamble and SFD 8 + inter-frame gap 12 */
+#define BODY_MAX (WL_CLIENT_FRAME_MAX - WL_CLIENT_HDR_BYTES - WL_PROTO_HDR)
 
-/* ---------------------------------------------------------------- bytes */
+enum { ST_ANSWERED = 1, ST_GAVE_UP = 2, ST_LATE = 4 };
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* Big-endian 64-bit fields, spelled out (compilers merge them into one
- * load or store and a byte swap). */
-static void put64(uint8_t *p, uint64_t v)
-{
-    p[0] = (uint8_t)(v >> 56);
-    p[1] = (uint8_t)(v >> 48);
-    p[2] = (uint8_t)(v >> 40);
-    p[3] = (uint8_t)(v >> 32);
-    p[4] = (uint8_t)(v >> 24);
-    p[5] = (uint8_t)(v >> 16);
-    p[6] = (uint8_t)(v >> 8);
-    p[7] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
-           (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
-           (uint64_t)p[6] << 8 | p[7];
-}
-
-static uint32_t ip_u32(const uint8_t ip[4])
-{
-    return (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 | (uint32_t)ip[2] << 8 | ip[3];
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* One's complement sum of 16-bit big-endian words (RFC 1071), added to
- * sum unfolded.  Taken 32 bits at a time (a 32-bit big-endian word is
- * hi * 65536 + lo, the same as hi + lo modulo 65535: RFC 1071 2.(C)),
- * then folded to 16 bits: the same residue modulo 65535, zero only when
- * every byte is, which is all csum_fold's result depends on. */
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-    uint64_t acc = 0;
-    for (; len >= 8; p += 8, len -= 8)
-        acc += (uint64_t)get32(p) + get32(p + 4);
-    if (len >= 4) {
-        acc += get32(p);
-        p += 4;
-        len -= 4;
-    }
-    if (len >= 2) {
-        acc += get16(p);
-        p += 2;
-        len -= 2;
-    }
-    if (len)
-        acc += (uint32_t)p[0] << 8;
-    /* acc < 2^61 for any frame: three folds leave at most 16 bits */
-    acc = (acc & 0xffffffffu) + (acc >> 32);
-    acc = (acc & 0xffffu) + (acc >> 16);
-    acc = (acc & 0xffffu) + (acc >> 16);
-    acc = (acc & 0xffffu) + (acc >> 16);
-    return sum + (uint32_t)acc;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffffu) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-/* UDP checksum over the pseudo-header and [udp, + udp_len) (RFC 768);
- * with the checksum field included this is 0 for a correct datagram. */
-static uint16_t udp_csum(const uint8_t *ip, const uint8_t *udp, uint16_t udp_len)
-{
-    uint32_t sum = csum_add(0, ip + 12, 8); /* source and destination address */
-    sum += IPPROTO_UDP_ + udp_len;
-    return csum_fold(csum_add(sum, udp, udp_len));
-}
+static const char *const echo_outcomes[] = {"ok", NULL};
 
 /* ---------------------------------------------------------------- flows */
 
@@ -136,6 +39,8 @@ static uint64_t mix64(uint64_t z)
 
 unsigned wl_client_flow_of(const wl_client_t *c, uint64_t k)
 {
+    if (c->flow_of)
+        return k < c->st.sent ? c->flow_of[k] : 0;
     uint64_t h = mix64(c->flow_key + k * UINT64_C(0x9e3779b97f4a7c15)), f = c->cfg.flows;
     return (unsigned)(f & (f - 1) ? h % f : h & (f - 1)); /* a power of 2: no divide */
 }
@@ -143,6 +48,11 @@ unsigned wl_client_flow_of(const wl_client_t *c, uint64_t k)
 const wl_client_flow_t *wl_client_flow(const wl_client_t *c, unsigned f)
 {
     return f < c->cfg.flows ? &c->flow[f] : NULL;
+}
+
+static uint32_t ip_u32(const uint8_t ip[4])
+{
+    return (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 | (uint32_t)ip[2] << 8 | ip[3];
 }
 
 static void make_flows(wl_client_t *c)
@@ -164,11 +74,7 @@ static void make_flows(wl_client_t *c)
 static int check_cfg(const wl_client_cfg_t *g, char *err, size_t errlen)
 {
     const char *what = NULL;
-    if (g->load != WL_LOAD_POISSON && g->load != WL_LOAD_CONSTANT)
-        what = "load: expected poisson or constant";
-    else if (!(g->rate > 0) || g->rate > RATE_MAX || 1e12 / g->rate > PERIOD_MAX_PS)
-        what = "rate: expected 1e-3 .. 1e13 requests/s";
-    else if (g->requests < 1 || g->requests > SIZE_MAX / sizeof(uint64_t))
+    if (g->requests < 1 || g->requests > SIZE_MAX / sizeof(uint64_t))
         what = "requests: expected at least 1 (and a size that fits memory)";
     else if (g->warmup >= g->requests)
         what = "warmup: expected fewer than requests";
@@ -180,10 +86,43 @@ static int check_cfg(const wl_client_cfg_t *g, char *err, size_t errlen)
         what = "frame_len: expected 60 .. 16380 bytes (without FCS)";
     else if (g->wire_ps == 0 || g->ifg_ps >= g->wire_ps)
         what = "wire_ps: expected > 0 and > ifg_ps";
+    else if (g->ps_per_byte && g->ps_per_byte * (MIN_FRAME + WIRE_OVERHEAD) <= g->ifg_ps)
+        what = "ps_per_byte: a minimum frame's slot must exceed ifg_ps";
+    else if (g->load == WL_LOAD_CLOSED &&
+             (g->outstanding < 1 || (uint64_t)g->outstanding * g->flows > (UINT64_C(1) << 26)))
+        what = "outstanding: expected 1 .. 2^26 / flows requests in flight per flow";
     if (!what)
         return 0;
     snprintf(err, errlen, "udp client: %s", what);
     return -1;
+}
+
+static int init_load(wl_client_t *c, char *err, size_t errlen)
+{
+    const wl_client_cfg_t *g = &c->cfg;
+    if (g->load == WL_LOAD_CLOSED) {
+        c->ready_cap = (size_t)g->outstanding * g->flows;
+        c->ready = calloc(c->ready_cap, sizeof *c->ready);
+        c->flow_of = calloc((size_t)g->requests, sizeof *c->flow_of);
+        if (!c->ready || !c->flow_of)
+            return -1;
+        /* every connection starts with all its requests ready, flow by
+         * flow in turn */
+        for (size_t i = 0; i < c->ready_cap; i++)
+            c->ready[i] = (wl_client_slot_t){g->t_start_ps, (uint32_t)(i % g->flows)};
+        c->ready_n = c->ready_cap;
+        return 0;
+    }
+    wl_load_cfg_t lc = {.kind = g->load, .seed = g->seed, .t_start_ps = g->t_start_ps,
+                        .rate = g->rate, .steps = g->steps, .nsteps = g->nsteps,
+                        .times = g->times, .ntimes = g->ntimes};
+    char e[160];
+    if (wl_load_init(&c->arrivals, &lc, e, sizeof e) < 0) {
+        snprintf(err, errlen, "udp client: %s", e);
+        return -2;
+    }
+    c->next_arrival = wl_load_next(&c->arrivals);
+    return 0;
 }
 
 int wl_client_init(wl_client_t *c, const wl_client_cfg_t *cfg, char *err, size_t errlen)
@@ -194,22 +133,21 @@ int wl_client_init(wl_client_t *c, const wl_client_cfg_t *cfg, char *err, size_t
     c->cfg = *cfg;
     c->flow = calloc(cfg->flows, sizeof *c->flow);
     c->t_first = calloc((size_t)cfg->requests, sizeof *c->t_first);
-    c->answered = calloc((size_t)(cfg->requests / 8 + 1), 1);
-    if (!c->flow || !c->t_first || !c->answered) {
+    c->state = calloc((size_t)cfg->requests, 1);
+    int rc = c->flow && c->t_first && c->state ? init_load(c, err, errlen) : -1;
+    if (rc < 0) {
         wl_client_free(c);
-        snprintf(err, errlen, "udp client: out of memory for %llu requests",
-                 (unsigned long long)cfg->requests);
+        if (rc == -1)
+            snprintf(err, errlen, "udp client: out of memory for %llu requests",
+                     (unsigned long long)cfg->requests);
         return -1;
     }
+    c->noutcomes = 0;
+    for (const char *const *o = wl_client_outcomes(c, NULL); *o; o++)
+        c->noutcomes++;
     make_flows(c);
-    rng_init(&c->arrivals, cfg->seed, rng_stream_id("client.arrivals"));
     hist_init(&c->latency);
-    c->period_ps = 1e12 / cfg->rate;
     c->link_free = cfg->t_start_ps;
-    /* a Poisson stream's first request also comes after a random gap */
-    c->next_arrival = cfg->t_start_ps;
-    if (cfg->load == WL_LOAD_POISSON)
-        c->next_arrival += (uint64_t)(-log(rng_unit_pos(&c->arrivals)) * c->period_ps + 0.5);
     return 0;
 }
 
@@ -217,71 +155,77 @@ void wl_client_free(wl_client_t *c)
 {
     free(c->flow);
     free(c->t_first);
-    free(c->answered);
+    free(c->state);
+    free(c->flow_of);
+    free(c->ready);
     c->flow = NULL;
     c->t_first = NULL;
-    c->answered = NULL;
+    c->state = NULL;
+    c->flow_of = NULL;
+    c->ready = NULL;
+}
+
+const char *const *wl_client_outcomes(const wl_client_t *c, unsigned *n)
+{
+    const char *const *o = c->cfg.proto && c->cfg.proto->outcomes ? c->cfg.proto->outcomes
+                                                                   : echo_outcomes;
+    if (n)
+        *n = c->noutcomes;
+    return o;
 }
 
 /* ---------------------------------------------------------------- send */
 
-static void build_frame(const wl_client_t *c, uint64_t k, uint64_t t_first, uint8_t *f)
+static uint64_t wire_time(const wl_client_cfg_t *g, size_t len)
+{
+    if (!g->ps_per_byte)
+        return g->wire_ps;
+    return g->ps_per_byte * ((len < MIN_FRAME ? MIN_FRAME : len) + WIRE_OVERHEAD);
+}
+
+/* The frame of request k (first bit at t_first, on flow fl); its length. */
+static size_t build_frame(wl_client_t *c, uint64_t k, uint64_t t_first, unsigned fl,
+                          uint8_t *f)
 {
     const wl_client_cfg_t *g = &c->cfg;
-    const wl_client_flow_t *fl = &c->flow[wl_client_flow_of(c, k)];
-    uint32_t len = g->frame_len;
-    memset(f, 0, len);
-    memcpy(f, g->host_mac, 6);
-    memcpy(f + 6, g->client_mac, 6);
-    put16(f + 12, ETHERTYPE_IPV4);
-    uint8_t *ip = f + ETH_HDR;
-    ip[0] = 0x45; /* version 4, IHL 5 words */
-    put16(ip + 2, (uint16_t)(len - ETH_HDR));
-    put16(ip + 4, (uint16_t)k);
-    put16(ip + 6, IP_DF);
-    ip[8] = IP_TTL;
-    ip[9] = IPPROTO_UDP_;
-    memcpy(ip + 12, fl->src_ip, 4);
-    memcpy(ip + 16, g->host_ip, 4);
-    uint8_t *udp = ip + IP_HDR;
-    uint16_t udp_len = (uint16_t)(len - ETH_HDR - IP_HDR);
-    put16(udp, fl->src_port);
-    put16(udp + 2, g->host_port);
-    put16(udp + 4, udp_len);
-    put64(udp + UDP_HDR, k);
-    put64(udp + UDP_HDR + 8, t_first);
-    /* The checksums from the field values just written (the rest of the
-     * frame is zeros, which add nothing): the same one's complement sums
-     * as over the bytes (RFC 1071), without reading back what was just
-     * stored byte by byte (each such load would wait for the stores). */
-    uint32_t addrs = get32(fl->src_ip), host = get32(g->host_ip);
-    uint32_t addr_sum = (addrs >> 16) + (addrs & 0xffffu) + (host >> 16) + (host & 0xffffu);
-    uint32_t ip_sum = 0x4500u + (len - ETH_HDR) + (uint16_t)k + IP_DF +
-                      ((uint32_t)IP_TTL << 8 | IPPROTO_UDP_) + addr_sum;
-    put16(ip + 10, csum_fold(ip_sum));
-    uint32_t udp_sum = addr_sum + IPPROTO_UDP_ + 2u * udp_len + fl->src_port + g->host_port +
-                       (uint32_t)(k >> 48) + (uint32_t)(k >> 32 & 0xffffu) +
-                       (uint32_t)(k >> 16 & 0xffffu) + (uint32_t)(k & 0xffffu) +
-                       (uint32_t)(t_first >> 48) + (uint32_t)(t_first >> 32 & 0xffffu) +
-                       (uint32_t)(t_first >> 16 & 0xffffu) + (uint32_t)(t_first & 0xffffu);
-    uint16_t sum = csum_fold(udp_sum);
-    put16(udp + 6, sum ? sum : 0xffffu);
+    uint8_t payload[WL_PROTO_HDR + BODY_MAX];
+    wl_put64(payload, k);
+    wl_put64(payload + 8, t_first);
+    wl_udp_addr_t a = {.src_port = c->flow[fl].src_port, .dst_port = g->host_port};
+    size_t body = 0;
+    if (g->proto)
+        body = g->proto->request(g->proto->ctx, k, payload + WL_PROTO_HDR, BODY_MAX, &a.dst_port);
+    size_t len = WL_CLIENT_HDR_BYTES + WL_PROTO_HDR + body;
+    if (len < g->frame_len)
+        len = g->frame_len;
+    memcpy(a.dst_mac, g->host_mac, 6);
+    memcpy(a.src_mac, g->client_mac, 6);
+    memcpy(a.src_ip, c->flow[fl].src_ip, 4);
+    memcpy(a.dst_ip, g->host_ip, 4);
+    wl_udp_build(f, len, &a, (uint16_t)k, payload, WL_PROTO_HDR + body);
+    return len;
 }
 
-static uint64_t add_sat(uint64_t t, double gap)
+/* When the next request arrives and on which flow; -1: none left, -3:
+ * the closed loop waits. */
+static int next_arrival(wl_client_t *c, uint64_t k, uint64_t *t, unsigned *flow)
 {
-    if (!(gap < (double)TIME_MAX))
-        return TIME_MAX;
-    uint64_t g = (uint64_t)(gap + 0.5);
-    return t > TIME_MAX - g ? TIME_MAX : t + g;
-}
-
-static void advance_arrival(wl_client_t *c, uint64_t k_next)
-{
-    if (c->cfg.load == WL_LOAD_CONSTANT)
-        c->next_arrival = add_sat(c->cfg.t_start_ps, (double)k_next * c->period_ps);
-    else
-        c->next_arrival = add_sat(c->next_arrival, -log(rng_unit_pos(&c->arrivals)) * c->period_ps);
+    if (c->cfg.load != WL_LOAD_CLOSED) {
+        if (c->next_arrival == WL_LOAD_END)
+            return -1;
+        *t = c->next_arrival;
+        *flow = wl_client_flow_of(c, k);
+        return 0;
+    }
+    if (!c->ready_n)
+        return -3;
+    wl_client_slot_t s = c->ready[c->ready_head];
+    c->ready_head = (c->ready_head + 1) % c->ready_cap;
+    c->ready_n--;
+    *t = s.t_ready;
+    *flow = s.flow;
+    c->flow_of[k] = s.flow;
+    return 0;
 }
 
 int wl_client_next(wl_client_t *c, uint64_t *t_first_bit_ps, uint64_t *t_last_bit_ps,
@@ -289,24 +233,30 @@ int wl_client_next(wl_client_t *c, uint64_t *t_first_bit_ps, uint64_t *t_last_bi
 {
     if (c->st.sent >= c->cfg.requests)
         return -1;
-    if (*len < c->cfg.frame_len)
+    if (*len < (c->cfg.proto ? WL_CLIENT_FRAME_MAX : c->cfg.frame_len))
         return -2;
-    uint64_t k = c->st.sent++;
-    uint64_t first = c->next_arrival > c->link_free ? c->next_arrival : c->link_free;
-    if (first > c->next_arrival)
+    uint64_t k = c->st.sent, arrival;
+    unsigned flow;
+    int rc = next_arrival(c, k, &arrival, &flow);
+    if (rc < 0)
+        return rc;
+    c->st.sent++;
+    uint64_t first = arrival > c->link_free ? arrival : c->link_free;
+    if (first > arrival)
         c->st.paced++;
-    c->link_free = first + c->cfg.wire_ps;
     c->t_first[k] = first;
     if (k == 0)
         c->st.t_first_sent_ps = first;
     c->st.t_last_sent_ps = first;
-    build_frame(c, k, first, frame);
-    *len = c->cfg.frame_len;
+    *len = build_frame(c, k, first, flow, frame);
+    uint64_t wire = wire_time(&c->cfg, *len);
+    c->link_free = first + wire;
     if (t_first_bit_ps)
         *t_first_bit_ps = first;
     if (t_last_bit_ps)
-        *t_last_bit_ps = first + c->cfg.wire_ps - c->cfg.ifg_ps;
-    advance_arrival(c, k + 1);
+        *t_last_bit_ps = first + wire - c->cfg.ifg_ps;
+    if (c->cfg.load != WL_LOAD_CLOSED)
+        c->next_arrival = wl_load_next(&c->arrivals);
     return 0;
 }
 
@@ -314,80 +264,74 @@ int wl_client_next(wl_client_t *c, uint64_t *t_first_bit_ps, uint64_t *t_last_bi
 
 enum verdict { V_OK, V_UNKNOWN, V_MALFORMED };
 
-/* The IPv4 and UDP layers; *udp and *udp_len on V_OK. */
-static enum verdict parse_ip_udp(const uint8_t *f, size_t len, const uint8_t **udp,
-                                 uint16_t *udp_len)
-{
-    if (len < ETH_HDR)
-        return V_MALFORMED;
-    if (get16(f + 12) != ETHERTYPE_IPV4)
-        return V_UNKNOWN;
-    const uint8_t *ip = f + ETH_HDR;
-    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    if (len < ETH_HDR + IP_HDR || ip[0] >> 4 != 4 || ihl < IP_HDR || len < ETH_HDR + ihl)
-        return V_MALFORMED;
-    if (csum_fold(csum_add(0, ip, ihl)) != 0)
-        return V_MALFORMED;
-    uint16_t total = get16(ip + 2);
-    if (total < ihl + UDP_HDR || ETH_HDR + (size_t)total > len)
-        return V_MALFORMED;
-    if (get16(ip + 6) & (IP_MF | IP_OFFSET_MASK))
-        return V_MALFORMED;
-    if (ip[9] != IPPROTO_UDP_)
-        return V_UNKNOWN;
-    const uint8_t *u = ip + ihl;
-    uint16_t ul = get16(u + 4);
-    if (ul < UDP_HDR || ul > total - ihl)
-        return V_MALFORMED;
-    if (get16(u + 6) != 0 && udp_csum(ip, u, ul) != 0)
-        return V_MALFORMED;
-    *udp = u;
-    *udp_len = ul;
-    return V_OK;
-}
-
 /* Addresses: from the host to one of our flows.  *flow on V_OK. */
-static enum verdict check_addrs(const wl_client_t *c, const uint8_t *f, const uint8_t *udp,
-                                unsigned *flow)
+static enum verdict check_addrs(const wl_client_t *c, const wl_udp_view_t *v, unsigned *flow)
 {
     const wl_client_cfg_t *g = &c->cfg;
-    const uint8_t *ip = f + ETH_HDR;
-    if (memcmp(f, g->client_mac, 6) || memcmp(f + 6, g->host_mac, 6) ||
-        memcmp(ip + 12, g->host_ip, 4) || get16(udp) != g->host_port)
+    if (memcmp(v->a.dst_mac, g->client_mac, 6) || memcmp(v->a.src_mac, g->host_mac, 6) ||
+        memcmp(v->a.src_ip, g->host_ip, 4))
         return V_UNKNOWN;
-    uint32_t dst = ip_u32(ip + 16), base = ip_u32(g->client_ip);
+    uint32_t dst = ip_u32(v->a.dst_ip), base = ip_u32(g->client_ip);
     if (dst - base >= g->flows)
         return V_UNKNOWN;
     *flow = dst - base;
-    return c->flow[*flow].src_port == get16(udp + 2) ? V_OK : V_UNKNOWN;
+    return c->flow[*flow].src_port == v->a.dst_port ? V_OK : V_UNKNOWN;
 }
 
 static enum verdict classify(wl_client_t *c, const uint8_t *f, size_t len, uint64_t t_last,
-                             uint64_t *id)
+                             uint64_t *id, int *outcome)
 {
-    const uint8_t *udp = NULL;
-    uint16_t udp_len = 0;
+    wl_udp_view_t v;
     unsigned flow = 0;
-    enum verdict v = parse_ip_udp(f, len, &udp, &udp_len);
-    if (v == V_OK)
-        v = check_addrs(c, f, udp, &flow);
-    if (v != V_OK)
-        return v;
-    if (udp_len < UDP_HDR + WL_CLIENT_PAYLOAD_MIN)
+    wl_udp_verdict_t u = wl_udp_parse(f, len, &v);
+    if (u != WL_UDP_OK)
+        return u == WL_UDP_UNKNOWN ? V_UNKNOWN : V_MALFORMED;
+    enum verdict r = check_addrs(c, &v, &flow);
+    if (r != V_OK)
+        return r;
+    /* the source port: the default one, or the protocol's choice */
+    if (!c->cfg.proto && v.a.src_port != c->cfg.host_port)
+        return V_UNKNOWN;
+    if (v.plen < WL_PROTO_HDR)
         return V_MALFORMED;
-    *id = get64(udp + UDP_HDR);
+    *id = wl_get64(v.payload);
     if (*id >= c->st.sent || wl_client_flow_of(c, *id) != flow)
         return V_UNKNOWN;
-    if (get64(udp + UDP_HDR + 8) != c->t_first[*id] || t_last < c->t_first[*id])
+    if (wl_get64(v.payload + 8) != c->t_first[*id] || t_last < c->t_first[*id])
         return V_MALFORMED;
+    *outcome = 0;
+    if (c->cfg.proto) {
+        *outcome = c->cfg.proto->response(c->cfg.proto->ctx, *id, v.payload + WL_PROTO_HDR,
+                                          v.plen - WL_PROTO_HDR);
+        if (*outcome < 0 || (unsigned)*outcome >= c->noutcomes)
+            return V_MALFORMED;
+    }
     return V_OK;
+}
+
+/* The connection of request id may send again (closed loop). */
+static void free_slot(wl_client_t *c, uint64_t id, uint64_t t)
+{
+    if (c->cfg.load != WL_LOAD_CLOSED)
+        return;
+    size_t tail = (c->ready_head + c->ready_n) % c->ready_cap;
+    c->ready[tail] = (wl_client_slot_t){t + c->cfg.think_ps, c->flow_of[id]};
+    c->ready_n++;
+}
+
+static void give_up(wl_client_t *c, uint64_t id, uint64_t t)
+{
+    c->state[id] |= ST_GAVE_UP;
+    c->st.timed_out++;
+    free_slot(c, id, t);
 }
 
 void wl_client_receive(wl_client_t *c, const uint8_t *frame, size_t len, uint64_t t_last_bit_ps)
 {
     uint64_t id = 0;
+    int outcome = 0;
     c->st.received++;
-    switch (classify(c, frame, len, t_last_bit_ps, &id)) {
+    switch (classify(c, frame, len, t_last_bit_ps, &id, &outcome)) {
     case V_UNKNOWN:
         c->st.unknown++;
         return;
@@ -397,19 +341,57 @@ void wl_client_receive(wl_client_t *c, const uint8_t *frame, size_t len, uint64_
     case V_OK:
         break;
     }
-    uint8_t bit = (uint8_t)(1u << (id & 7));
-    if (c->answered[id >> 3] & bit) {
+    if (c->state[id] & (ST_ANSWERED | ST_LATE)) {
         c->st.duplicates++;
         return;
     }
-    c->answered[id >> 3] |= bit;
+    uint64_t t = t_last_bit_ps - c->t_first[id];
+    if ((c->state[id] & ST_GAVE_UP) || (c->cfg.timeout_ps && t > c->cfg.timeout_ps)) {
+        if (!(c->state[id] & ST_GAVE_UP))
+            give_up(c, id, t_last_bit_ps);
+        c->state[id] |= ST_LATE;
+        c->st.late++;
+        return;
+    }
+    c->state[id] |= ST_ANSWERED;
     c->st.answered++;
+    c->st.outcome[outcome]++;
     if (t_last_bit_ps > c->st.t_last_rx_ps)
         c->st.t_last_rx_ps = t_last_bit_ps;
     if (id >= c->cfg.warmup) {
-        hist_record(&c->latency, t_last_bit_ps - c->t_first[id]);
+        hist_record(&c->latency, t);
         c->st.measured++;
     }
+    free_slot(c, id, t_last_bit_ps);
+}
+
+/* ---------------------------------------------------------------- timeouts */
+
+static void skip_settled(wl_client_t *c)
+{
+    while (c->expire_next < c->st.sent && c->state[c->expire_next])
+        c->expire_next++;
+}
+
+void wl_client_expire(wl_client_t *c, uint64_t now)
+{
+    if (!c->cfg.timeout_ps)
+        return;
+    for (skip_settled(c); c->expire_next < c->st.sent; c->expire_next++, skip_settled(c)) {
+        uint64_t deadline = c->t_first[c->expire_next] + c->cfg.timeout_ps;
+        if (deadline > now)
+            break;
+        give_up(c, c->expire_next, deadline);
+    }
+}
+
+uint64_t wl_client_deadline(wl_client_t *c)
+{
+    if (!c->cfg.timeout_ps)
+        return UINT64_MAX;
+    skip_settled(c);
+    return c->expire_next < c->st.sent ? c->t_first[c->expire_next] + c->cfg.timeout_ps
+                                       : UINT64_MAX;
 }
 
 const wl_client_stats_t *wl_client_stats(wl_client_t *c)
