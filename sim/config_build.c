@@ -93,6 +93,48 @@ static int check_horizon(cfg_loader_t *ld, const sim_config_t *cfg)
     return 0;
 }
 
+/* Which load keys a load.kind needs and allows. */
+static int check_load(cfg_loader_t *ld, sim_config_t *cfg, bool pk)
+{
+    cJSON *root = cfg->json;
+    const char *kind = str(root, "load.kind");
+    bool rated = !strcmp(kind, "poisson") || !strcmp(kind, "constant");
+    if (!pk && !rated)
+        return cfg_fail(ld, "load.kind", "\"%s\" needs kernel.kind \"parakernel\" (the ideal "
+                        "kernel takes poisson or constant)", kind);
+    if (rated && !get(root, "load.rate_rps"))
+        return cfg_fail(ld, "load.rate_rps", "required: offered load in requests per second");
+    static const struct { const char *key, *kind; } needs[] = {
+        {"load.ramp", "ramp"}, {"load.trace", "trace"}, {"load.pcap.file", "pcap"},
+    };
+    for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++) {
+        bool is = !strcmp(kind, needs[i].kind), has = get(root, needs[i].key) != NULL;
+        if (is && !has)
+            return cfg_fail(ld, needs[i].key, "required with load.kind \"%s\"", kind);
+        if (has && !is)
+            return cfg_fail(ld, needs[i].key, "only with load.kind \"%s\", found \"%s\"",
+                            needs[i].kind, kind);
+    }
+    if (!strcmp(kind, "trace") && strcmp(str(root, "load.protocol"), "kvs"))
+        return cfg_fail(ld, "load.protocol", "load.kind \"trace\" replays KVS requests: "
+                        "expected \"kvs\"");
+    cJSON *ramp = get(root, "load.ramp");
+    int i = 0;
+    double prev = -1;
+    for (cJSON *e = ramp ? ramp->child : NULL; e; e = e->next, i++) {
+        char p[CFG_PATH_MAX];
+        double at = cfg_child(e, "at_us")->valuedouble;
+        snprintf(p, sizeof p, "load.ramp[%d].at_us", i);
+        if (i == 0 && at != 0)
+            return cfg_fail(ld, p, "the first step starts at 0, found %g", at);
+        if (i > 0 && at <= prev)
+            return cfg_fail(ld, p, "steps must be in time order: %g after %g", at, prev);
+        prev = at;
+    }
+    cfg->rate_rps = rated ? num(root, "load.rate_rps") : 0;
+    return 0;
+}
+
 static bool pow2(double v)
 {
     uint64_t x = (uint64_t)v;
@@ -179,12 +221,13 @@ int cfg_build(cfg_loader_t *ld, sim_config_t *cfg)
     if (build_dist(ld, "workload.service", get(root, "workload.service"), &cfg->service))
         return -1;
     cfg->load_kind = strcmp(str(root, "load.kind"), "constant") == 0 ? LOAD_CONSTANT : LOAD_POISSON;
-    cfg->rate_rps = num(root, "load.rate_rps");
+    if (check_load(ld, cfg, strcmp(cfg->kernel_kind, "parakernel") == 0))
+        return -1;
     if (cost_table_init(&cfg->costs, str(root, "costs.profile")))
         return cfg_fail(ld, "costs.profile", "unknown profile");
     for (cJSON *m = get(root, "costs.override")->child; m; m = m->next)
         cost_set_ns(&cfg->costs, (cost_id_t)cost_lookup(m->string), m->valuedouble);
     if (check_parakernel(ld, cfg))
         return -1;
-    return check_horizon(ld, cfg);
+    return cfg->rate_rps > 0 ? check_horizon(ld, cfg) : 0;
 }

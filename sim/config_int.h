@@ -19,6 +19,7 @@ typedef enum cfg_type {
     CFG_ARRAY,    /* non-empty array of objects; the element's keys are
                    * "path[].key" (error paths say "path[i].key") */
     CFG_PARAMS,   /* object of free names -> string or number */
+    CFG_STRING,   /* a non-empty string (a file name...) */
 } cfg_type_t;
 
 typedef struct cfg_key {

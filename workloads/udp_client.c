@@ -240,6 +240,10 @@ int wl_client_next(wl_client_t *c, uint64_t *t_first_bit_ps, uint64_t *t_last_bi
     int rc = next_arrival(c, k, &arrival, &flow);
     if (rc < 0)
         return rc;
+    if (c->cfg.t_end_ps && arrival >= c->cfg.t_end_ps) {
+        c->cfg.requests = c->st.sent; /* the load is over */
+        return -1;
+    }
     c->st.sent++;
     uint64_t first = arrival > c->link_free ? arrival : c->link_free;
     if (first > arrival)

@@ -102,6 +102,7 @@ typedef struct wl_client_cfg {
     uint64_t requests;        /* requests sent in all, warm-up included, >= 1 */
     uint64_t warmup;          /* the first `warmup` are not measured, < requests */
     uint64_t t_start_ps;      /* the load starts here */
+    uint64_t t_end_ps;        /* no request arrives from here on; 0 = no end */
     unsigned flows;           /* 1 .. WL_CLIENT_MAX_FLOWS */
     uint8_t client_mac[6];
     uint8_t client_ip[4];     /* flow 0's source IP (network order) */

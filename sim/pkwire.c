@@ -1,0 +1,372 @@
+/* sim/pkwire: the far end of the host's wire in a parakernel experiment
+ * (pkrun_int.h): the client (workloads/udp_client) with its load and
+ * protocol, its timeouts, and the measurement window's edges.
+ *
+ * One frame is on its way to the NIC at a time: the client's link is
+ * serial, so the next frame is asked for when the previous one's last bit
+ * has arrived.  In the closed loop the client may have nothing to send
+ * then (every connection waits for an answer); the wire then waits until
+ * a response (on_wire_tx) or a timeout (on_expiry) frees a connection.
+ *
+ * The run ends when every request sent is settled (answered, or given up
+ * after load.timeout_us) once the load is over, or load.drain_us after
+ * the last request left the client: the rest are counted unanswered,
+ * never hidden. */
+#include "sim/pkrun_int.h"
+
+#include "devices/nic.h"
+#include "sim/alloc.h"
+#include "sim/config.h"
+#include "sim/json.h"
+#include "sim/results.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pkwire {
+    wl_client_t client;
+    bool client_up;
+    wl_ramp_step_t *steps;
+    /* the frame on its way to the NIC */
+    uint8_t frame[WL_CLIENT_FRAME_MAX];
+    size_t frame_len;
+    bool in_flight;             /* a frame's last-bit event is pending */
+    bool sending_done;
+    sim_time_t drain_ps;
+    sim_time_t expiry_at;       /* a pending on_expiry, or 0 */
+};
+
+/* ---------------------------------------------------------------- sending */
+
+static void on_drain_deadline(sim_t *sim, void *arg, uint64_t data)
+{
+    (void)arg;
+    (void)data;
+    sim_stop(sim);
+}
+
+static void schedule_next(pkrun_t *r);
+
+/* The frame's first bit leaves the client (window bookkeeping). */
+static void on_first_bit(sim_t *sim, void *arg, uint64_t id)
+{
+    (void)sim;
+    pkrun_t *r = arg;
+    if (id == r->warmup && !r->window_open)
+        pk_window_open(r);
+    if (id + 1 == r->wire->client.cfg.requests)
+        pk_window_close(r);
+}
+
+/* Its last bit reaches the NIC. */
+static void on_last_bit(sim_t *sim, void *arg, uint64_t id)
+{
+    (void)sim;
+    (void)id;
+    pkrun_t *r = arg;
+    pkwire_t *w = r->wire;
+    w->in_flight = false;
+    nic_wire_rx(r->m.nic, w->frame, w->frame_len);
+    schedule_next(r);
+}
+
+static void on_expiry(sim_t *sim, void *arg, uint64_t data);
+
+/* Closed loop with a timeout: one pending expiry, at the oldest
+ * unsettled request's deadline. */
+static void arm_expiry(pkrun_t *r)
+{
+    pkwire_t *w = r->wire;
+    if (w->client.cfg.load != WL_LOAD_CLOSED || w->expiry_at)
+        return;
+    uint64_t d = wl_client_deadline(&w->client);
+    if (d == UINT64_MAX)
+        return;
+    w->expiry_at = d;
+    sim_at(r->sim, d, on_expiry, r, 0);
+}
+
+static void on_expiry(sim_t *sim, void *arg, uint64_t data)
+{
+    (void)data;
+    pkrun_t *r = arg;
+    pkwire_t *w = r->wire;
+    w->expiry_at = 0;
+    wl_client_expire(&w->client, sim_now(sim));
+    if (!w->in_flight && !w->sending_done)
+        schedule_next(r);
+    arm_expiry(r);
+}
+
+static void load_over(pkrun_t *r)
+{
+    pkwire_t *w = r->wire;
+    w->sending_done = true;
+    if (r->window_open)
+        pk_window_close(r);
+    sim_at(r->sim, sim_now(r->sim) + w->drain_ps, on_drain_deadline, r, 0);
+}
+
+static void schedule_next(pkrun_t *r)
+{
+    pkwire_t *w = r->wire;
+    uint64_t first, last;
+    size_t len = sizeof w->frame;
+    uint64_t id = wl_client_stats(&w->client)->sent;
+    int rc = wl_client_next(&w->client, &first, &last, w->frame, &len);
+    if (rc == -3) /* the closed loop waits for an answer or a timeout */
+        return;
+    if (rc < 0) {
+        load_over(r);
+        return;
+    }
+    w->frame_len = len;
+    w->in_flight = true;
+    /* Only two first bits matter (the window's edges): the others would be
+     * events that do nothing, and leaving them out changes no other
+     * event's order (same-instant order is scheduling order). */
+    if ((id == r->warmup && !r->window_open) || id + 1 == w->client.cfg.requests)
+        sim_at(r->sim, first, on_first_bit, r, id);
+    sim_at(r->sim, last, on_last_bit, r, id);
+    arm_expiry(r);
+}
+
+/* ---------------------------------------------------------------- receiving */
+
+static void on_wire_tx(void *ctx, const uint8_t *frame, size_t len, sim_time_t t_last_bit)
+{
+    pkrun_t *r = ctx;
+    pkwire_t *w = r->wire;
+    wl_client_receive(&w->client, frame, len, t_last_bit);
+    const wl_client_stats_t *st = wl_client_stats(&w->client);
+    if (w->sending_done && st->answered + st->timed_out >= st->sent) {
+        sim_stop(r->sim);
+        return;
+    }
+    if (!w->in_flight && !w->sending_done)
+        schedule_next(r);
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+static int load_kind(const char *s, wl_load_kind_t *k)
+{
+    static const struct { const char *name; wl_load_kind_t kind; } kinds[] = {
+        {"poisson", WL_LOAD_POISSON}, {"constant", WL_LOAD_CONSTANT}, {"closed", WL_LOAD_CLOSED},
+        {"ramp", WL_LOAD_RAMP},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(s, kinds[i].name)) {
+            *k = kinds[i].kind;
+            return 0;
+        }
+    return -1;
+}
+
+static int ramp_steps(pkwire_t *w, const cJSON *j, wl_client_cfg_t *cc)
+{
+    const cJSON *a = sim_json_at(j, "load.ramp");
+    int n = a ? cJSON_GetArraySize(a) : 0;
+    w->steps = sim_xcalloc(n ? (size_t)n : 1, sizeof *w->steps);
+    int i = 0;
+    for (const cJSON *e = a ? a->child : NULL; e; e = e->next, i++) {
+        w->steps[i].at_ps = (uint64_t)llround(pk_jnum(e, "at_us") * 1e6);
+        w->steps[i].rate = pk_jnum(e, "rate_rps");
+    }
+    cc->steps = w->steps;
+    cc->nsteps = (size_t)n;
+    return 0;
+}
+
+/* The load starts once boot's own work (NVMe bring-up...) is over. */
+static sim_time_t load_start(const pkrun_t *r)
+{
+    sim_time_t t0 = sim_now(r->sim);
+    for (unsigned c = 0; c < r->m.cfg.cores; c++)
+        if (r->m.cores[c].clock > t0)
+            t0 = r->m.cores[c].clock;
+    return t0;
+}
+
+static void link_figures(const pkrun_t *r, wl_client_cfg_t *cc)
+{
+    unsigned gbps = r->m.cfg.nic.link_gbps;
+    cc->wire_ps = nic_wire_time(gbps, cc->frame_len);
+    cc->ifg_ps = (uint64_t)12 * 8 * 1000 / gbps;  /* 12 B inter-frame gap, IEEE 802.3 */
+    cc->ps_per_byte = (uint64_t)8 * 1000 / gbps;  /* exact at 10/25/40/100/400 GbE */
+}
+
+static int client_cfg(pkrun_t *r, wl_client_cfg_t *cc, char *err, size_t errlen)
+{
+    const sim_config_t *cfg = r->cfg;
+    const cJSON *j = cfg->json;
+    pkwire_t *w = r->wire;
+    memset(cc, 0, sizeof *cc);
+    cc->seed = cfg->seed;
+    if (load_kind(pk_jstr(j, "load.kind"), &cc->load) < 0) {
+        snprintf(err, errlen, "kind \"%s\" is not a client load", pk_jstr(j, "load.kind"));
+        return -1;
+    }
+    cc->rate = cfg->rate_rps;
+    if (cc->load == WL_LOAD_RAMP)
+        ramp_steps(w, j, cc);
+    cc->outstanding = (unsigned)pk_jnum(j, "load.outstanding");
+    cc->think_ps = (uint64_t)llround(pk_jnum(j, "load.think_us") * 1e6);
+    cc->timeout_ps = (uint64_t)llround(pk_jnum(j, "load.timeout_us") * 1e6);
+    bool rated = cc->load == WL_LOAD_POISSON || cc->load == WL_LOAD_CONSTANT;
+    cc->requests = cfg->requests ? cfg->requests
+                   : rated ? (uint64_t)llround((double)cfg->duration_ps / 1e12 * cfg->rate_rps)
+                           : 1000000;
+    if (cc->requests < 1)
+        cc->requests = 1;
+    cc->warmup = cfg->warmup_requests < cc->requests ? cfg->warmup_requests : 0;
+    r->warmup = cc->warmup;
+    cc->t_start_ps = load_start(r);
+    if (!rated && cfg->duration_ps)
+        cc->t_end_ps = cc->t_start_ps + cfg->duration_ps;
+    cc->flows = (unsigned)pk_jnum(j, "load.flows");
+    memcpy(cc->client_mac, pk_client_mac, 6);
+    memcpy(cc->client_ip, pk_client_ip, 4);
+    memcpy(cc->host_mac, pk_host_mac, 6);
+    memcpy(cc->host_ip, pk_host_ip, 4);
+    cc->host_port = PK_HOST_PORT;
+    cc->frame_len = (uint32_t)pk_jnum(j, "load.frame_bytes") - NIC_FCS_BYTES;
+    link_figures(r, cc);
+    return 0;
+}
+
+int pkwire_create(pkrun_t *r, char *err, size_t errlen)
+{
+    if (!strcmp(pk_jstr(r->cfg->json, "load.kind"), "none"))
+        return 0;
+    if (!r->m.nic) {
+        snprintf(err, errlen, "%s: machine.nic: the client needs a NIC", r->cfg->path);
+        return -1;
+    }
+    pkwire_t *w = r->wire = sim_xcalloc(1, sizeof *w);
+    w->drain_ps = (sim_time_t)llround(pk_jnum(r->cfg->json, "load.drain_us") * 1e6);
+    wl_client_cfg_t cc;
+    char e[300];
+    if (client_cfg(r, &cc, e, sizeof e) || wl_client_init(&w->client, &cc, e, sizeof e)) {
+        snprintf(err, errlen, "%s: load: %s", r->cfg->path, e);
+        return -1;
+    }
+    w->client_up = true;
+    nic_set_wire_tx(r->m.nic, on_wire_tx, r);
+    return 0;
+}
+
+void pkwire_start(pkrun_t *r)
+{
+    if (r->wire)
+        schedule_next(r);
+}
+
+void pkwire_finish(pkrun_t *r)
+{
+    pkwire_t *w = r->wire;
+    if (w && w->client_up)
+        wl_client_expire(&w->client, sim_now(r->sim));
+}
+
+void pkwire_destroy(pkrun_t *r)
+{
+    pkwire_t *w = r->wire;
+    if (!w)
+        return;
+    if (w->client_up)
+        wl_client_free(&w->client);
+    free(w->steps);
+    free(w);
+    r->wire = NULL;
+}
+
+double pkwire_progress(pkrun_t *r)
+{
+    pkwire_t *w = r->wire;
+    if (!w)
+        return 0;
+    const wl_client_stats_t *st = wl_client_stats(&w->client);
+    return (double)(st->answered + st->timed_out) / (double)w->client.cfg.requests;
+}
+
+uint64_t pkwire_answered(pkrun_t *r)
+{
+    return r->wire ? wl_client_stats(&r->wire->client)->answered : 0;
+}
+
+/* ---------------------------------------------------------------- results */
+
+static void add_u64(cJSON *o, const char *k, uint64_t v)
+{
+    cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+/* Requests the host never answered, by where the NIC dropped them. */
+static void drops_json(pkrun_t *r, cJSON *o)
+{
+    cJSON *d = cJSON_AddObjectToObject(o, "nic_drops");
+    for (int k = 0; k < NIC_DROP_KINDS; k++) {
+        uint64_t n = 0;
+        for (unsigned q = 0; q < r->m.cfg.nic.queues; q++)
+            n += nic_queue_stats(r->m.nic, q)->rx_drops[k];
+        add_u64(d, nic_drop_name((nic_drop_t)k), n);
+    }
+}
+
+static void outcomes_json(const wl_client_t *c, const wl_client_stats_t *st, cJSON *o)
+{
+    unsigned n;
+    const char *const *names = wl_client_outcomes(c, &n);
+    cJSON *oc = cJSON_AddObjectToObject(o, "outcomes");
+    uint64_t hit = 0, miss = 0;
+    bool has_hit = false, has_miss = false;
+    for (unsigned i = 0; i < n; i++) {
+        add_u64(oc, names[i], st->outcome[i]);
+        if (!strcmp(names[i], "hit"))
+            hit = st->outcome[i], has_hit = true;
+        if (!strcmp(names[i], "miss"))
+            miss = st->outcome[i], has_miss = true;
+    }
+    if (has_hit && has_miss)
+        cJSON_AddNumberToObject(o, "hit_rate", hit + miss ? (double)hit / (double)(hit + miss) : 0);
+}
+
+cJSON *pkwire_results(pkrun_t *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    pkwire_t *w = r->wire;
+    if (!w)
+        return o;
+    const wl_client_stats_t *st = wl_client_stats(&w->client);
+    cJSON_AddStringToObject(o, "load", wl_load_kind_name(w->client.cfg.load));
+    add_u64(o, "offered", w->client.cfg.requests);
+    add_u64(o, "sent", st->sent);
+    add_u64(o, "completed", st->answered);
+    add_u64(o, "dropped", st->unanswered);
+    add_u64(o, "timed_out", st->timed_out);
+    add_u64(o, "late", st->late);
+    add_u64(o, "warmup", r->warmup);
+    add_u64(o, "measured", st->measured);
+    add_u64(o, "paced", st->paced);
+    outcomes_json(&w->client, st, o);
+    cJSON *bad = cJSON_AddObjectToObject(o, "responses");
+    add_u64(bad, "duplicates", st->duplicates);
+    add_u64(bad, "unknown", st->unknown);
+    add_u64(bad, "malformed", st->malformed);
+    drops_json(r, o);
+    return o;
+}
+
+cJSON *pkwire_latency(pkrun_t *r)
+{
+    static hist_t empty;
+    if (!r->wire) {
+        hist_init(&empty);
+        return results_latency_json(&empty);
+    }
+    return results_latency_json(wl_client_latency(&r->wire->client));
+}
