@@ -157,7 +157,8 @@ END_TEST
 
 START_TEST(test_help_and_version)
 {
-    char err[256], out[8192];
+    static char out[65536];
+    char err[256];
     ck_assert_int_eq(run("--help", err, sizeof err, out, sizeof out), 0);
     ck_assert_ptr_nonnull(strstr(out, "run CONFIG.json"));
     ck_assert_int_eq(run("run --help", err, sizeof err, out, sizeof out), 0);
