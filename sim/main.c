@@ -236,8 +236,9 @@ static int run_parakernel(const opts_t *o, sim_config_t *cfg, const char *out)
     else if (!o->quiet)
         results_summary(stdout, res, out);
     cJSON_Delete(res);
+    bool failed = pkrun_failed(r);
     pkrun_destroy(r);
-    return rc ? EXIT_USAGE : 0;
+    return rc ? EXIT_USAGE : failed ? EXIT_FAILURE : 0;
 }
 
 static int cmd_run(int argc, char **argv)

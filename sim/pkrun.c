@@ -19,6 +19,7 @@
 #include "sim/alloc.h"
 #include "sim/config.h"
 #include "sim/json.h"
+#include "traces/blktrace.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -111,6 +112,37 @@ static char *param_text(const cJSON *v)
     return strdup(buf);
 }
 
+static bool declares(const wl_app_t *app, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *const *q = app ? app->params : NULL; q && *q; q++)
+        if (!strncmp(*q, key, n) && (*q)[n] == ':')
+            return true;
+    return false;
+}
+
+/* The config's params, then `instance` and `instances` when the
+ * application declares them and the config leaves them out (app.h). */
+static void set_params(pk_proc_desc_t *d, const cJSON *params, unsigned count)
+{
+    size_t n = (size_t)cJSON_GetArraySize(params), k = 0;
+    d->params = sim_xcalloc(n + 2, sizeof *d->params);
+    for (const cJSON *v = params->child; v; v = v->next, k++) {
+        d->params[k].key = v->string;
+        d->params[k].value = param_text(v);
+    }
+    static const char *const auto_keys[] = {"instance", "instances"};
+    for (int a = 0; a < 2; a++) {
+        if (!declares(d->app, auto_keys[a]) || cJSON_GetObjectItemCaseSensitive(params, auto_keys[a]))
+            continue;
+        char buf[16];
+        snprintf(buf, sizeof buf, "%u", a == 0 ? d->instance : count);
+        d->params[k].key = auto_keys[a];
+        d->params[k++].value = strdup(buf);
+    }
+    d->nparams = k;
+}
+
 static int build_plan(pkrun_t *r, char *err, size_t errlen)
 {
     const cJSON *j = r->cfg->json;
@@ -174,16 +206,61 @@ static int build_plan(pkrun_t *r, char *err, size_t errlen)
             kp->rx_traffic = pk_jbool(g, "rx_traffic");
             kp->max_timers = (unsigned)pk_jnum(g, "max_timers");
             const cJSON *params = sim_json_at(g, "params");
-            d->nparams = (size_t)cJSON_GetArraySize(params);
-            d->params = sim_xcalloc(d->nparams ? d->nparams : 1, sizeof *d->params);
-            size_t k = 0;
-            for (const cJSON *v = params->child; v; v = v->next, k++) {
-                d->params[k].key = v->string;
-                d->params[k].value = param_text(v);
-            }
+            d->instance = i;
+            set_params(d, params, count);
         }
     }
     p->nprocs = n;
+    return 0;
+}
+
+/* A block trace, as the application's input (workloads/input.h); TRIM
+ * records have no NVMe command in the model and are left out. */
+static int blk_input(pkrun_t *r, pk_proc_desc_t *d, const char *file, char *err, size_t errlen)
+{
+    char path[4096], e[600];
+    trace_blk_t t;
+    if (trace_blk_load(pk_config_file(r, file, path, sizeof path), TRACE_BLK_AUTO, &t, e,
+                       sizeof e) < 0) {
+        snprintf(err, errlen, "%s: processes[%u].params.%s: %s", r->cfg->path, d->group,
+                 d->app->input_param, e);
+        return -1;
+    }
+    wl_blk_op_t *ops = sim_xcalloc(t.n ? t.n : 1, sizeof *ops);
+    size_t n = 0;
+    for (size_t i = 0; i < t.n; i++) {
+        const trace_blk_rec_t *rec = &t.rec[i];
+        if (rec->op == TRACE_BLK_TRIM)
+            continue;
+        ops[n++] = (wl_blk_op_t){rec->t_ps, rec->offset, rec->len,
+                                 rec->op == TRACE_BLK_READ    ? WL_BLK_READ
+                                 : rec->op == TRACE_BLK_WRITE ? WL_BLK_WRITE
+                                                              : WL_BLK_FLUSH};
+    }
+    trace_blk_free(&t);
+    d->input_recs = ops;
+    d->input = (wl_input_t){WL_INPUT_BLK, ops, n, d->source};
+    return 0;
+}
+
+/* The trace an application's input parameter names, read for it. */
+static int load_input(pkrun_t *r, pk_proc_desc_t *d, char *err, size_t errlen)
+{
+    if (!d->app->input_param || !d->app->input)
+        return 0;
+    const char *file = NULL;
+    for (size_t k = 0; k < d->nparams; k++)
+        if (!strcmp(d->params[k].key, d->app->input_param))
+            file = d->params[k].value;
+    if (!file)
+        return 0;
+    snprintf(d->source, sizeof d->source, "%s", file);
+    switch (d->app->input_kind) {
+    case WL_INPUT_BLK:
+        return blk_input(r, d, file, err, errlen);
+    case WL_INPUT_NONE:
+        break;
+    }
     return 0;
 }
 
@@ -200,9 +277,11 @@ static int boot(pkrun_t *r, char *err, size_t errlen)
     r->rt = proc_rt_create(&r->m, NULL);
     for (unsigned i = 0; i < r->plan.nprocs; i++) {
         pk_proc_desc_t *d = &r->procs[i];
-        char perr[256];
-        if (proc_spawn(r->rt, i, r->plan.procs[i].core, d->app, d->params, d->nparams, perr,
-                       sizeof perr)) {
+        char perr[600];
+        if (load_input(r, d, err, errlen))
+            return -1;
+        if (proc_spawn_input(r->rt, i, r->plan.procs[i].core, d->app, d->params, d->nparams,
+                             d->input.kind ? &d->input : NULL, perr, sizeof perr)) {
             snprintf(err, errlen, "%s: processes[%u].params: %s: %s", r->cfg->path, d->group,
                      d->name, perr);
             return -1;
@@ -210,6 +289,7 @@ static int boot(pkrun_t *r, char *err, size_t errlen)
     }
     return 0;
 }
+
 /* ---------------------------------------------------------------- measurement window */
 
 void pk_window_open(pkrun_t *r)
@@ -288,6 +368,11 @@ void pkrun_run(pkrun_t *r, void (*progress)(double, const sim_t *, void *), void
     pk_window_close(r);
     pkwire_finish(r);
     proc_rt_settle(r->rt);
+}
+
+bool pkrun_failed(const pkrun_t *r)
+{
+    return pkwire_failed(r);
 }
 
 void pkrun_destroy(pkrun_t *r)

@@ -20,6 +20,7 @@
 #ifndef PARASIM_SIM_PKRUN_H
 #define PARASIM_SIM_PKRUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sim/engine.h"
@@ -34,6 +35,9 @@ pkrun_t *pkrun_create(const struct sim_config *cfg, char *err, size_t errlen);
 /* progress(fraction done, the engine, arg) every 2^20 events. */
 void pkrun_run(pkrun_t *r, void (*progress)(double, const sim_t *, void *), void *arg);
 struct cJSON *pkrun_results(pkrun_t *r, double wall_s);
+/* Whether an output the config asked for (outputs.pcap) could not be
+ * written (the message went to stderr): the run failed. */
+bool pkrun_failed(const pkrun_t *r);
 void pkrun_destroy(pkrun_t *r);
 
 #endif

@@ -34,6 +34,7 @@ typedef struct pk_proc_desc {
     size_t nparams;
     wl_input_t input;           /* a trace the platform read for it */
     void *input_recs;
+    char source[256];           /* the trace's name, for messages */
 } pk_proc_desc_t;
 
 typedef struct pkwire pkwire_t; /* pkwire.c */
@@ -73,6 +74,7 @@ void pkwire_start(pkrun_t *r);
 void pkwire_finish(pkrun_t *r);
 void pkwire_destroy(pkrun_t *r);
 double pkwire_progress(pkrun_t *r);
+bool pkwire_failed(const pkrun_t *r);   /* an output could not be written */
 uint64_t pkwire_answered(pkrun_t *r);
 struct cJSON *pkwire_results(pkrun_t *r);          /* "requests" */
 struct cJSON *pkwire_latency(pkrun_t *r);          /* "latency_ns" */

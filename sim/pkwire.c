@@ -11,10 +11,17 @@
  * The run ends when every request sent is settled (answered, or given up
  * after load.timeout_us) once the load is over, or load.drain_us after
  * the last request left the client: the rest are counted unanswered,
- * never hidden. */
+ * never hidden.
+ *
+ * With load.kind "pcap" a capture is replayed instead (sim/pkreplay.h);
+ * what the host sends back is counted, and the run ends load.drain_us
+ * after the last frame.  outputs.pcap records both directions at each
+ * frame's last bit. */
 #include "sim/pkrun_int.h"
 
 #include "devices/nic.h"
+#include "sim/pkreplay.h"
+#include "traces/pcap.h"
 #include "sim/alloc.h"
 #include "sim/config.h"
 #include "sim/json.h"
@@ -29,6 +36,12 @@
 struct pkwire {
     wl_client_t client;
     bool client_up;
+    pkreplay_t *replay;         /* load.kind "pcap" */
+    uint64_t host_frames, host_bytes; /* what the host sent (replay) */
+    trace_pcapw_t *capture;     /* outputs.pcap */
+    char capture_path[4096];
+    bool capture_failed;
+    uint64_t capture_frames;
     wl_ramp_step_t *steps;
     /* the frame on its way to the NIC */
     uint8_t frame[WL_CLIENT_FRAME_MAX];
@@ -57,7 +70,7 @@ static void on_first_bit(sim_t *sim, void *arg, uint64_t id)
     pkrun_t *r = arg;
     if (id == r->warmup && !r->window_open)
         pk_window_open(r);
-    if (id + 1 == r->wire->client.cfg.requests)
+    if (!r->wire->replay && id + 1 == r->wire->client.cfg.requests)
         pk_window_close(r);
 }
 
@@ -69,6 +82,8 @@ static void on_last_bit(sim_t *sim, void *arg, uint64_t id)
     pkrun_t *r = arg;
     pkwire_t *w = r->wire;
     w->in_flight = false;
+    if (w->capture)
+        trace_pcapw_write(w->capture, sim_now(sim), w->frame, w->frame_len);
     nic_wire_rx(r->m.nic, w->frame, w->frame_len);
     schedule_next(r);
 }
@@ -110,13 +125,25 @@ static void load_over(pkrun_t *r)
     sim_at(r->sim, sim_now(r->sim) + w->drain_ps, on_drain_deadline, r, 0);
 }
 
+/* The capture's next frame: 0, or -1 at its end. */
+static int replay_next(pkrun_t *r, uint64_t *first, uint64_t *last, size_t *len)
+{
+    pkwire_t *w = r->wire;
+    char err[512];
+    int rc = pkreplay_next(w->replay, w->frame, sizeof w->frame, len, first, last, err, sizeof err);
+    if (rc < 0) /* the file changed since it was read at set-up */
+        fprintf(stderr, "parasim: load.pcap: %s\n", err);
+    return rc == 1 ? 0 : -1;
+}
+
 static void schedule_next(pkrun_t *r)
 {
     pkwire_t *w = r->wire;
     uint64_t first, last;
     size_t len = sizeof w->frame;
-    uint64_t id = wl_client_stats(&w->client)->sent;
-    int rc = wl_client_next(&w->client, &first, &last, w->frame, &len);
+    uint64_t id = w->replay ? pkreplay_stats(w->replay)->sent : wl_client_stats(&w->client)->sent;
+    int rc = w->replay ? replay_next(r, &first, &last, &len)
+                       : wl_client_next(&w->client, &first, &last, w->frame, &len);
     if (rc == -3) /* the closed loop waits for an answer or a timeout */
         return;
     if (rc < 0) {
@@ -128,7 +155,7 @@ static void schedule_next(pkrun_t *r)
     /* Only two first bits matter (the window's edges): the others would be
      * events that do nothing, and leaving them out changes no other
      * event's order (same-instant order is scheduling order). */
-    if ((id == r->warmup && !r->window_open) || id + 1 == w->client.cfg.requests)
+    if ((id == r->warmup && !r->window_open) || (!w->replay && id + 1 == w->client.cfg.requests))
         sim_at(r->sim, first, on_first_bit, r, id);
     sim_at(r->sim, last, on_last_bit, r, id);
     arm_expiry(r);
@@ -140,6 +167,13 @@ static void on_wire_tx(void *ctx, const uint8_t *frame, size_t len, sim_time_t t
 {
     pkrun_t *r = ctx;
     pkwire_t *w = r->wire;
+    if (w->capture)
+        trace_pcapw_write(w->capture, t_last_bit, frame, len);
+    if (w->replay) {
+        w->host_frames++;
+        w->host_bytes += len;
+        return;
+    }
     wl_client_receive(&w->client, frame, len, t_last_bit);
     const wl_client_stats_t *st = wl_client_stats(&w->client);
     if (w->sending_done && st->answered + st->timed_out >= st->sent) {
@@ -238,9 +272,51 @@ static int client_cfg(pkrun_t *r, wl_client_cfg_t *cc, char *err, size_t errlen)
     return 0;
 }
 
+static int replay_open(pkrun_t *r, char *err, size_t errlen)
+{
+    const cJSON *j = r->cfg->json;
+    char path[4096];
+    wl_client_cfg_t link = {0};
+    link_figures(r, &link);
+    pkreplay_cfg_t pc = {
+        .path = pk_config_file(r, pk_jstr(j, "load.pcap.file"), path, sizeof path),
+        .time_scale = pk_jnum(j, "load.pcap.time_scale"),
+        .loops = (unsigned)pk_jnum(j, "load.pcap.loop"),
+        .rewrite_dst = pk_jbool(j, "load.pcap.rewrite_dst"),
+        .max_frame = r->m.cfg.nic.max_frame - NIC_FCS_BYTES,
+        .t_start_ps = load_start(r),
+        .ps_per_byte = link.ps_per_byte,
+        .ifg_ps = link.ifg_ps,
+    };
+    memcpy(pc.host_mac, pk_host_mac, 6);
+    memcpy(pc.host_ip, pk_host_ip, 4);
+    memcpy(pc.src_mac, pk_client_mac, 6);
+    char e[600];
+    r->wire->replay = pkreplay_open(&pc, e, sizeof e);
+    if (!r->wire->replay)
+        snprintf(err, errlen, "%s: load.pcap.file: %s", r->cfg->path, e);
+    r->warmup = 0;
+    return r->wire->replay ? 0 : -1;
+}
+
+static int capture_open(pkrun_t *r, char *err, size_t errlen)
+{
+    const cJSON *v = sim_json_at(r->cfg->json, "outputs.pcap");
+    if (!v)
+        return 0;
+    pkwire_t *w = r->wire;
+    char e[600];
+    pk_config_file(r, v->valuestring, w->capture_path, sizeof w->capture_path);
+    w->capture = trace_pcapw_open(w->capture_path, 0, e, sizeof e);
+    if (!w->capture)
+        snprintf(err, errlen, "%s: outputs.pcap: %s", r->cfg->path, e);
+    return w->capture ? 0 : -1;
+}
+
 int pkwire_create(pkrun_t *r, char *err, size_t errlen)
 {
-    if (!strcmp(pk_jstr(r->cfg->json, "load.kind"), "none"))
+    const char *kind = pk_jstr(r->cfg->json, "load.kind");
+    if (!strcmp(kind, "none"))
         return 0;
     if (!r->m.nic) {
         snprintf(err, errlen, "%s: machine.nic: the client needs a NIC", r->cfg->path);
@@ -248,13 +324,20 @@ int pkwire_create(pkrun_t *r, char *err, size_t errlen)
     }
     pkwire_t *w = r->wire = sim_xcalloc(1, sizeof *w);
     w->drain_ps = (sim_time_t)llround(pk_jnum(r->cfg->json, "load.drain_us") * 1e6);
-    wl_client_cfg_t cc;
-    char e[300];
-    if (client_cfg(r, &cc, e, sizeof e) || wl_client_init(&w->client, &cc, e, sizeof e)) {
-        snprintf(err, errlen, "%s: load: %s", r->cfg->path, e);
-        return -1;
+    if (!strcmp(kind, "pcap")) {
+        if (replay_open(r, err, errlen))
+            return -1;
+    } else {
+        wl_client_cfg_t cc;
+        char e[300];
+        if (client_cfg(r, &cc, e, sizeof e) || wl_client_init(&w->client, &cc, e, sizeof e)) {
+            snprintf(err, errlen, "%s: load: %s", r->cfg->path, e);
+            return -1;
+        }
+        w->client_up = true;
     }
-    w->client_up = true;
+    if (capture_open(r, err, errlen))
+        return -1;
     nic_set_wire_tx(r->m.nic, on_wire_tx, r);
     return 0;
 }
@@ -270,6 +353,20 @@ void pkwire_finish(pkrun_t *r)
     pkwire_t *w = r->wire;
     if (w && w->client_up)
         wl_client_expire(&w->client, sim_now(r->sim));
+    if (w && w->capture) {
+        char e[600];
+        w->capture_frames = trace_pcapw_count(w->capture);
+        if (trace_pcapw_close(w->capture, e, sizeof e) < 0) {
+            fprintf(stderr, "parasim: outputs.pcap: %s\n", e);
+            w->capture_failed = true;
+        }
+        w->capture = NULL;
+    }
+}
+
+bool pkwire_failed(const pkrun_t *r)
+{
+    return r->wire && r->wire->capture_failed;
 }
 
 void pkwire_destroy(pkrun_t *r)
@@ -279,6 +376,9 @@ void pkwire_destroy(pkrun_t *r)
         return;
     if (w->client_up)
         wl_client_free(&w->client);
+    if (w->capture)
+        trace_pcapw_abort(w->capture);
+    pkreplay_close(w->replay);
     free(w->steps);
     free(w);
     r->wire = NULL;
@@ -289,13 +389,22 @@ double pkwire_progress(pkrun_t *r)
     pkwire_t *w = r->wire;
     if (!w)
         return 0;
+    if (w->replay) {
+        const pkreplay_stats_t *s = pkreplay_stats(w->replay);
+        return (double)s->sent / (double)(s->packets * (uint64_t)pk_jnum(r->cfg->json, "load.pcap.loop"));
+    }
     const wl_client_stats_t *st = wl_client_stats(&w->client);
     return (double)(st->answered + st->timed_out) / (double)w->client.cfg.requests;
 }
 
+/* Requests answered; frames sent for a replay. */
 uint64_t pkwire_answered(pkrun_t *r)
 {
-    return r->wire ? wl_client_stats(&r->wire->client)->answered : 0;
+    if (!r->wire)
+        return 0;
+    if (r->wire->replay)
+        return pkreplay_stats(r->wire->replay)->sent;
+    return wl_client_stats(&r->wire->client)->answered;
 }
 
 /* ---------------------------------------------------------------- results */
@@ -335,12 +444,48 @@ static void outcomes_json(const wl_client_t *c, const wl_client_stats_t *st, cJS
         cJSON_AddNumberToObject(o, "hit_rate", hit + miss ? (double)hit / (double)(hit + miss) : 0);
 }
 
+static cJSON *replay_json(pkrun_t *r, cJSON *o)
+{
+    pkwire_t *w = r->wire;
+    const pkreplay_stats_t *s = pkreplay_stats(w->replay);
+    cJSON_AddStringToObject(o, "load", "pcap");
+    cJSON *p = cJSON_AddObjectToObject(o, "replay");
+    cJSON_AddStringToObject(p, "file", pk_jstr(r->cfg->json, "load.pcap.file"));
+    add_u64(p, "records", s->records);
+    add_u64(p, "packets", s->packets);
+    add_u64(p, "loops", s->loops_done);
+    add_u64(p, "sent", s->sent);
+    add_u64(p, "skipped_linktype", s->skipped_linktype);
+    add_u64(p, "oversize", s->oversize);
+    add_u64(p, "truncated", s->truncated);
+    add_u64(p, "unusable", s->unusable);
+    add_u64(p, "rewritten", s->rewritten);
+    add_u64(p, "paced", s->paced);
+    cJSON_AddNumberToObject(p, "span_ns", (double)s->span_ps / 1000.0);
+    add_u64(o, "host_frames", w->host_frames);
+    add_u64(o, "host_bytes", w->host_bytes);
+    drops_json(r, o);
+    return o;
+}
+
+static void capture_json(const pkwire_t *w, cJSON *o)
+{
+    if (!w->capture_path[0])
+        return;
+    cJSON *c = cJSON_AddObjectToObject(o, "capture");
+    cJSON_AddStringToObject(c, "file", w->capture_path);
+    add_u64(c, "frames", w->capture_frames);
+}
+
 cJSON *pkwire_results(pkrun_t *r)
 {
     cJSON *o = cJSON_CreateObject();
     pkwire_t *w = r->wire;
     if (!w)
         return o;
+    capture_json(w, o);
+    if (w->replay)
+        return replay_json(r, o);
     const wl_client_stats_t *st = wl_client_stats(&w->client);
     cJSON_AddStringToObject(o, "load", wl_load_kind_name(w->client.cfg.load));
     add_u64(o, "offered", w->client.cfg.requests);
@@ -364,7 +509,7 @@ cJSON *pkwire_results(pkrun_t *r)
 cJSON *pkwire_latency(pkrun_t *r)
 {
     static hist_t empty;
-    if (!r->wire) {
+    if (!r->wire || !r->wire->client_up) {
         hist_init(&empty);
         return results_latency_json(&empty);
     }

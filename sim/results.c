@@ -223,6 +223,58 @@ static void si(char *buf, size_t n, double v)
         snprintf(buf, n, "%.3g ", v);
 }
 
+/* The requests line (or the replay's, or none); whether a latency
+ * table follows. */
+static bool summary_requests(FILE *f, const cJSON *r)
+{
+    if (sim_json_at(r, "requests.replay")) {
+        fprintf(f, "  replay     %.0f frames of %.0f packets x %.0f loops; host sent %.0f frames; "
+                   "%.0f oversize, %.0f of skipped link types\n",
+                num(r, "requests.replay.sent"), num(r, "requests.replay.packets"),
+                num(r, "requests.replay.loops"), num(r, "requests.host_frames"),
+                num(r, "requests.replay.oversize"), num(r, "requests.replay.skipped_linktype"));
+        return false;
+    }
+    if (!sim_json_at(r, "requests.offered")) {
+        fprintf(f, "  requests   no client (load.kind none)\n");
+        return false;
+    }
+    fprintf(f, "  requests   offered %.0f, completed %.0f, dropped %.0f, warm-up %.0f",
+            num(r, "requests.offered"), num(r, "requests.completed"), num(r, "requests.dropped"),
+            num(r, "requests.warmup"));
+    if (num(r, "requests.timed_out") > 0)
+        fprintf(f, ", timed out %.0f", num(r, "requests.timed_out"));
+    if (!isnan(num(r, "requests.hit_rate")))
+        fprintf(f, "; hit rate %.3f", num(r, "requests.hit_rate"));
+    fprintf(f, "\n");
+    return true;
+}
+
+/* Parakernel: a line per core with its process; false for the others. */
+static bool summary_processes(FILE *f, const cJSON *cores)
+{
+    if (!cores || !cores->child || !cJSON_GetObjectItemCaseSensitive(cores->child, "util"))
+        return false;
+    bool any = false;
+    for (const cJSON *c = cores->child; c; c = c->next)
+        any |= cJSON_GetObjectItemCaseSensitive(c, "process") != NULL;
+    if (!any)
+        return false;
+    fprintf(f, "  cores      utilisation in the measurement window:\n");
+    int i = 0;
+    for (const cJSON *c = cores->child; c; c = c->next, i++) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(c, "process");
+        fprintf(f, "    %3d %-10s", i, cJSON_IsString(p) ? p->valuestring : "-");
+        for (int m = 0; m < CPU_MODES; m++) {
+            char key[32];
+            snprintf(key, sizeof key, "util.%s", cpu_mode_name((cpu_mode_t)m));
+            fprintf(f, " %s %5.1f%%", cpu_mode_name((cpu_mode_t)m), 100 * num(c, key));
+        }
+        fprintf(f, "\n");
+    }
+    return true;
+}
+
 void results_summary(FILE *f, const cJSON *r, const char *written_to)
 {
     static const char *const rows[] = {"mean", "p50", "p90", "p99", "p999", "p9999", "max"};
@@ -233,9 +285,8 @@ void results_summary(FILE *f, const cJSON *r, const char *written_to)
             cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "parasim"),
                                              "config_file")->valuestring,
             num(cfg, "seed"));
-    fprintf(f, "  requests   offered %.0f, completed %.0f, dropped %.0f, warm-up %.0f\n",
-            num(r, "requests.offered"), num(r, "requests.completed"), num(r, "requests.dropped"),
-            num(r, "requests.warmup"));
+    if (!summary_requests(f, r))
+        goto cores;
     int has_model = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(model, "available"));
     if (has_model)
         fprintf(f, "  latency    %-8s %14s %14s %8s   model %s\n", "(ns)", "simulated", "model",
@@ -257,6 +308,7 @@ void results_summary(FILE *f, const cJSON *r, const char *written_to)
         fprintf(f, "  throughput %sreq/s;  offered utilisation rho = %.3f\n", a, num(model, "rho"));
     else
         fprintf(f, "  throughput %sreq/s\n", a);
+cores:;
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(r, "kernel");
     if (k && num(k, "syscalls") == num(k, "syscalls"))
         fprintf(f, "  kernel     %.0f syscalls, %.0f descriptors, %.0f doorbells; mediation "
@@ -267,6 +319,8 @@ void results_summary(FILE *f, const cJSON *r, const char *written_to)
                 num(k, "iommu_faults"));
     const cJSON *cores = cJSON_GetObjectItemCaseSensitive(r, "cores");
     int n = cJSON_GetArraySize(cores);
+    if (summary_processes(f, cores))
+        goto sim;
     double u[CPU_MODES] = {0};
     for (const cJSON *c = cores ? cores->child : NULL; c; c = c->next)
         for (int m = 0; m < CPU_MODES; m++) {
@@ -277,9 +331,11 @@ void results_summary(FILE *f, const cJSON *r, const char *written_to)
     fprintf(f, "  cores      %d, mean utilisation:", n);
     for (int m = 0; m < CPU_MODES; m++)
         fprintf(f, " %s %.1f%%", cpu_mode_name((cpu_mode_t)m), 100 * u[m]);
+    fprintf(f, "\n");
+sim:
     si(a, sizeof a, num(r, "sim.events"));
     si(b, sizeof b, num(r, "sim.events_per_s"));
-    fprintf(f, "\n  simulator  %sevents in %.2f s wall (%sevents/s), %.3f ms simulated\n", a,
+    fprintf(f, "  simulator  %sevents in %.2f s wall (%sevents/s), %.3f ms simulated\n", a,
             num(r, "sim.wall_s"), b, num(r, "sim.sim_time_ns") / 1e6);
     if (written_to)
         fprintf(f, "  results    %s/results.json\n", written_to);
