@@ -162,8 +162,8 @@ int pkreplay_next(pkreplay_t *p, uint8_t *buf, size_t cap, size_t *len, uint64_t
             memcpy(buf, p->cfg.host_mac, 6);
             rewrite_ipv4(p, buf, (size_t)n);
         }
-        uint64_t at = p->cfg.t_start_ps + (uint64_t)p->st.loops_done * p->period_ps +
-                      (uint64_t)((double)pkt.t_ps / p->cfg.time_scale + 0.5);
+        double rec = (double)p->st.loops_done * (double)p->period_ps + (double)pkt.t_ps;
+        uint64_t at = p->cfg.t_start_ps + (uint64_t)(rec / p->cfg.time_scale + 0.5);
         uint64_t first = at > p->link_free ? at : p->link_free;
         if (first > at)
             p->st.paced++;

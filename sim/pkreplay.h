@@ -6,7 +6,7 @@
  * run starts; the run then streams it again.  Each supported packet
  * becomes an Ethernet frame (raw IP and Linux SLL get an Ethernet header:
  * trace_pkt_to_ether) whose first bit leaves the far end at
- *   t_start + loop * period + (t_recorded - t_first) / time_scale,
+ *   t_start + (loop * period + t_recorded - t_first) / time_scale,
  * paced by the link: a frame starts no earlier than the previous one's
  * slot ended (counted `paced`).  period = the capture's span plus its mean
  * gap (span / (packets - 1); 1 us for a single packet), so loops follow

@@ -21,7 +21,9 @@
 
 #include "devices/nic.h"
 #include "sim/pkreplay.h"
+#include "traces/kvtrace.h"
 #include "traces/pcap.h"
+#include "workloads/kvs_proto.h"
 #include "sim/alloc.h"
 #include "sim/config.h"
 #include "sim/json.h"
@@ -43,6 +45,11 @@ struct pkwire {
     bool capture_failed;
     uint64_t capture_frames;
     wl_ramp_step_t *steps;
+    wl_proto_t proto;           /* load.protocol kvs */
+    wl_kvs_proto_t kvs;
+    bool kvs_up;
+    wl_kvs_req_t *kv_reqs;      /* load.kind trace */
+    uint64_t *kv_times;
     /* the frame on its way to the NIC */
     uint8_t frame[WL_CLIENT_FRAME_MAX];
     size_t frame_len;
@@ -190,7 +197,7 @@ static int load_kind(const char *s, wl_load_kind_t *k)
 {
     static const struct { const char *name; wl_load_kind_t kind; } kinds[] = {
         {"poisson", WL_LOAD_POISSON}, {"constant", WL_LOAD_CONSTANT}, {"closed", WL_LOAD_CLOSED},
-        {"ramp", WL_LOAD_RAMP},
+        {"ramp", WL_LOAD_RAMP}, {"trace", WL_LOAD_TRACE},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (!strcmp(s, kinds[i].name)) {
@@ -223,6 +230,78 @@ static sim_time_t load_start(const pkrun_t *r)
         if (r->m.cores[c].clock > t0)
             t0 = r->m.cores[c].clock;
     return t0;
+}
+
+/* load.trace: the KVS requests, their times and the count. */
+static int kv_trace(pkrun_t *r, wl_kvs_proto_cfg_t *kc, wl_client_cfg_t *cc, char *err,
+                    size_t errlen)
+{
+    pkwire_t *w = r->wire;
+    char path[4096], e[600];
+    trace_kv_t t;
+    if (trace_kv_load(pk_config_file(r, pk_jstr(r->cfg->json, "load.trace"), path, sizeof path),
+                      &t, e, sizeof e) < 0) {
+        snprintf(err, errlen, "trace: %s", e);
+        return -1;
+    }
+    w->kv_reqs = sim_xcalloc(t.n, sizeof *w->kv_reqs);
+    w->kv_times = sim_xcalloc(t.n, sizeof *w->kv_times);
+    for (size_t i = 0; i < t.n; i++) {
+        const trace_kv_rec_t *rec = &t.rec[i];
+        wl_kvs_req_t *q = &w->kv_reqs[i];
+        q->op = rec->op == TRACE_KV_SET ? WL_KVS_OP_SET : WL_KVS_OP_GET;
+        q->key_len = rec->key_len;
+        memcpy(q->key, rec->key, rec->key_len);
+        q->value_size = rec->value_size;
+        w->kv_times[i] = rec->t_ps;
+    }
+    kc->trace = w->kv_reqs;
+    kc->trace_n = t.n;
+    cc->times = w->kv_times;
+    cc->ntimes = t.n;
+    if (cc->requests > t.n)
+        cc->requests = t.n;
+    if (cc->warmup >= cc->requests)
+        cc->warmup = 0;
+    trace_kv_free(&t);
+    return 0;
+}
+
+/* load.protocol kvs: GET/SET requests addressed to the kvs processes'
+ * partitions (workloads/kvs_proto.h). */
+static int kvs_setup(pkrun_t *r, wl_client_cfg_t *cc, char *err, size_t errlen)
+{
+    const cJSON *j = r->cfg->json;
+    pkwire_t *w = r->wire;
+    unsigned parts = 0;
+    for (unsigned i = 0; i < r->plan.nprocs; i++)
+        parts += !strcmp(r->procs[i].app->name, "kvs");
+    if (!parts) {
+        snprintf(err, errlen, "protocol: \"kvs\" needs processes running the kvs app");
+        return -1;
+    }
+    wl_kvs_proto_cfg_t kc = {
+        .seed = r->cfg->seed,
+        .keys = (uint64_t)pk_jnum(j, "load.kvs.keys"),
+        .dist = !strcmp(pk_jstr(j, "load.kvs.dist"), "uniform") ? WL_KVS_UNIFORM : WL_KVS_ZIPF,
+        .theta = pk_jnum(j, "load.kvs.theta"),
+        .get_ratio = pk_jnum(j, "load.kvs.get_ratio"),
+        .key_bytes = (unsigned)pk_jnum(j, "load.kvs.key_bytes"),
+        .value_bytes = (unsigned)pk_jnum(j, "load.kvs.value_bytes"),
+        .partitions = parts,
+        .port_base = (uint16_t)pk_jnum(j, "load.kvs.port_base"),
+    };
+    if (cc->load == WL_LOAD_TRACE && kv_trace(r, &kc, cc, err, errlen))
+        return -1;
+    char e[300];
+    if (wl_kvs_proto_init(&w->kvs, &kc, e, sizeof e) < 0) {
+        snprintf(err, errlen, "kvs: %s", e);
+        return -1;
+    }
+    w->kvs_up = true;
+    wl_kvs_proto_bind(&w->kvs, &w->proto);
+    cc->proto = &w->proto;
+    return 0;
 }
 
 static void link_figures(const pkrun_t *r, wl_client_cfg_t *cc)
@@ -269,6 +348,8 @@ static int client_cfg(pkrun_t *r, wl_client_cfg_t *cc, char *err, size_t errlen)
     cc->host_port = PK_HOST_PORT;
     cc->frame_len = (uint32_t)pk_jnum(j, "load.frame_bytes") - NIC_FCS_BYTES;
     link_figures(r, cc);
+    if (!strcmp(pk_jstr(j, "load.protocol"), "kvs"))
+        return kvs_setup(r, cc, err, errlen);
     return 0;
 }
 
@@ -379,6 +460,10 @@ void pkwire_destroy(pkrun_t *r)
     if (w->capture)
         trace_pcapw_abort(w->capture);
     pkreplay_close(w->replay);
+    if (w->kvs_up)
+        wl_kvs_proto_free(&w->kvs);
+    free(w->kv_reqs);
+    free(w->kv_times);
     free(w->steps);
     free(w);
     r->wire = NULL;
