@@ -62,6 +62,9 @@ static inline const char *tt_path(const char *name, int slot)
 static inline const char *tt_write(const char *name, const void *data, size_t len)
 {
     const char *p = tt_path(name, 0);
+    /* a new file rather than a truncated one: ext4 flushes a file that is
+     * truncated and rewritten (auto_da_alloc), 2.5 ms per write here */
+    remove(p);
     FILE *fp = fopen(p, "wb");
     ck_assert_ptr_nonnull(fp);
     ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
