@@ -108,7 +108,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libparasim.a $(BUILD)/deps.mk
 
 # ---------------------------------------------------------------- the two commands
 # Results go where `parasim run` puts them by default: out/<config name>/.
-DEMO_CONFIG ?= experiments/demo.json
+DEMO_CONFIG ?= experiments/kvs-zipf-8core.json
 demo: $(PARASIM)
 	$(PARASIM) run $(DEMO_CONFIG)
 

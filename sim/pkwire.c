@@ -410,7 +410,7 @@ int pkwire_create(pkrun_t *r, char *err, size_t errlen)
             return -1;
     } else {
         wl_client_cfg_t cc;
-        char e[300];
+        char e[1024];
         if (client_cfg(r, &cc, e, sizeof e) || wl_client_init(&w->client, &cc, e, sizeof e)) {
             snprintf(err, errlen, "%s: load: %s", r->cfg->path, e);
             return -1;
