@@ -326,10 +326,9 @@ static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 }
 
 /* Check the headers in h (n bytes loaded of a len-byte frame) and swap
- * them for the reply.  -1 when echoed (*hdr: bytes to store back), else
- * the wl_echo_drop_t. */
-static int reply_headers(uint8_t *h, uint32_t n, uint32_t len, const uint8_t mac[6],
-                         uint16_t port, uint32_t *hdr)
+ * them for the reply (echo.h). */
+int wl_echo_reply_headers(uint8_t *h, uint32_t n, uint32_t len, const uint8_t mac[6],
+                          uint16_t port, uint32_t *hdr)
 {
     if (len < 42 || n < 42)
         return WL_ECHO_DROP_RUNT;
@@ -367,7 +366,7 @@ static int echo_frame(echo_t *e, unsigned qi, uint32_t idx, uint64_t buf, uint32
         e->st.faults++;
         return -1;
     }
-    int why = reply_headers(h, n, len, e->r.info.mac, e->port, &hdr);
+    int why = wl_echo_reply_headers(h, n, len, e->r.info.mac, e->port, &hdr);
     uint32_t touched = hdr ? hdr : (n < 42 ? n : 42);
     pk_charge(e->c_llc, touched ? (touched + LINE - 1) / LINE : 1);
     if (why >= 0) {

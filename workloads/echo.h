@@ -38,6 +38,17 @@ typedef struct wl_echo_counters {
     uint32_t per_queue;    /* of them, per owned NIC queue */
 } wl_echo_counters_t;
 
+/* The echo reply, shared with the applications that answer the same way
+ * (workloads/evloop.c): check the Ethernet/IPv4/UDP headers in h (the
+ * first n bytes of a len-byte frame) and swap source and destination MAC,
+ * IPv4 address and UDP port in place.  mac: the host's; port: serve only
+ * that UDP destination port (0: any).  -1 when it is a request to answer
+ * (*hdr: the header bytes to store back, checksums still valid: a swap of
+ * 16-bit-aligned fields leaves one's complement sums unchanged), else the
+ * wl_echo_drop_t why not. */
+int wl_echo_reply_headers(uint8_t *h, uint32_t n, uint32_t len, const uint8_t mac[6],
+                          uint16_t port, uint32_t *hdr);
+
 /* The echo process's own counters, from its state. */
 const wl_echo_counters_t *wl_echo_counters(const void *state);
 
