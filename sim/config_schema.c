@@ -75,7 +75,7 @@ const cfg_key_t cfg_keys[] = {
      "service-time distribution (see the dist parameters below)"},
     {"processes", CFG_ARRAY, NULL, 0, 0, 0, NULL,
      "parakernel: groups of processes, one process per core, cores given in order"},
-    {"processes[].app", CFG_ENUM, NULL, 0, 0, 0, "echo|attacker",
+    {"processes[].app", CFG_ENUM, NULL, 0, 0, 0, "echo|attacker|blkio",
      "the application each process of the group runs (required)"},
     {"processes[].count", CFG_INT, "1", 1, 256, 0, NULL, "processes in the group"},
     {"processes[].memory_mib", CFG_INT, "64", 2, 1 << 24, 0, NULL,

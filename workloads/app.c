@@ -12,9 +12,10 @@
 
 #include "workloads/app_int.h"
 #include "workloads/attacker.h"
+#include "workloads/blkio.h"
 #include "workloads/echo.h"
 
-static const wl_app_t *const apps[] = {&wl_app_echo, &wl_app_attacker};
+static const wl_app_t *const apps[] = {&wl_app_echo, &wl_app_attacker, &wl_app_blkio};
 #define NAPPS (sizeof apps / sizeof apps[0])
 
 const wl_app_t *wl_app_find(const char *name)
@@ -29,7 +30,7 @@ const wl_app_t *wl_app_find(const char *name)
 
 const char *wl_app_names(void)
 {
-    return "echo|attacker";
+    return "echo|attacker|blkio";
 }
 
 const char *wl_param_get(const wl_param_t *params, size_t n, const char *key)

@@ -586,7 +586,7 @@ START_TEST(test_registry_and_parameters)
     ck_assert_ptr_eq(wl_app_find("attacker"), &wl_app_attacker);
     ck_assert_ptr_null(wl_app_find("Echo"));
     ck_assert_ptr_null(wl_app_find(NULL));
-    ck_assert_str_eq(wl_app_names(), "echo|attacker");
+    ck_assert_str_eq(wl_app_names(), "echo|attacker|blkio");
     static const struct {
         const char *value;
         int rc;
