@@ -396,6 +396,10 @@ START_TEST(test_open_loop_linear_is_exact)
     run(PK_MEDIATE_RANGE, p, NP(p), NULL);
     ck_assert_uint_eq(rep_u64("read.ios"), 100);
     ck_assert_uint_eq(H.nsq, 100);
+    /* between arrivals the process sleeps: each one is a timer interrupt
+     * ending its poll, then a step or two (issue; completion), no spinning */
+    ck_assert_uint_ge(proc_stats(H.rt, 0)->irq_wakes, 99);
+    ck_assert_uint_le(proc_stats(H.rt, 0)->steps, 3 * 100);
     for (unsigned k = 1; k < H.nsq; k++) {
         sim_time_t gap = H.sq[k].t - H.sq[k - 1].t;
         ck_assert_msg(gap > SIM_US(199) && gap < SIM_US(201), "gap %u: %llu ps", k,
@@ -676,45 +680,41 @@ END_TEST
 
 static Suite *blkio_suite(void)
 {
+    const struct {
+        const char *tcase;
+        const TTest *test;
+    } tests[] = {
+        {"closed_loop", test_closed_loop_qd1_count_floor_and_iops},
+        {"closed_loop", test_depth4_beats_depth1_on_nand},
+        {"closed_loop", test_depth_beyond_the_device_queue},
+        {"closed_loop", test_ramp_is_excluded},
+        {"verify", test_written_blocks_carry_the_pattern},
+        {"verify", test_mixed_io_verifies_clean},
+        {"verify", test_verify_detects_foreign_writes},
+        {"open_loop", test_open_loop_poisson_count_and_latency},
+        {"open_loop", test_open_loop_linear_is_exact},
+        {"open_loop", test_open_loop_overload_queues},
+        {"open_loop", test_wait_mode_sleeps_between_arrivals},
+        {"patterns", test_rw_mix_follows_rwmixread},
+        {"patterns", test_random_offsets_in_range_and_aligned},
+        {"patterns", test_sequential_wraps},
+        {"patterns", test_queues_are_used_in_turn_and_pool_mediation_works},
+        {"patterns", test_same_seed_same_ios_other_instance_others},
+        {"trace", test_trace_replay_maps_splits_and_times},
+        {"trace", test_trace_speed_scales_times},
+        {"refusals", test_bad_params_are_refused},
+        {"refusals", test_bad_traces_are_refused},
+    };
     Suite *s = suite_create("workloads_blkio");
-    TCase *c = tcase_create("closed_loop");
-    tcase_set_timeout(c, 60);
-    tcase_add_test(c, test_closed_loop_qd1_count_floor_and_iops);
-    tcase_add_test(c, test_depth4_beats_depth1_on_nand);
-    tcase_add_test(c, test_depth_beyond_the_device_queue);
-    tcase_add_test(c, test_ramp_is_excluded);
-    suite_add_tcase(s, c);
-    TCase *v = tcase_create("verify");
-    tcase_set_timeout(v, 60);
-    tcase_add_test(v, test_written_blocks_carry_the_pattern);
-    tcase_add_test(v, test_mixed_io_verifies_clean);
-    tcase_add_test(v, test_verify_detects_foreign_writes);
-    suite_add_tcase(s, v);
-    TCase *o = tcase_create("open_loop");
-    tcase_set_timeout(o, 60);
-    tcase_add_test(o, test_open_loop_poisson_count_and_latency);
-    tcase_add_test(o, test_open_loop_linear_is_exact);
-    tcase_add_test(o, test_open_loop_overload_queues);
-    tcase_add_test(o, test_wait_mode_sleeps_between_arrivals);
-    suite_add_tcase(s, o);
-    TCase *p = tcase_create("patterns");
-    tcase_set_timeout(p, 60);
-    tcase_add_test(p, test_rw_mix_follows_rwmixread);
-    tcase_add_test(p, test_random_offsets_in_range_and_aligned);
-    tcase_add_test(p, test_sequential_wraps);
-    tcase_add_test(p, test_queues_are_used_in_turn_and_pool_mediation_works);
-    tcase_add_test(p, test_same_seed_same_ios_other_instance_others);
-    suite_add_tcase(s, p);
-    TCase *t = tcase_create("trace");
-    tcase_set_timeout(t, 60);
-    tcase_add_test(t, test_trace_replay_maps_splits_and_times);
-    tcase_add_test(t, test_trace_speed_scales_times);
-    suite_add_tcase(s, t);
-    TCase *e = tcase_create("refusals");
-    tcase_set_timeout(e, 60);
-    tcase_add_test(e, test_bad_params_are_refused);
-    tcase_add_test(e, test_bad_traces_are_refused);
-    suite_add_tcase(s, e);
+    TCase *tc = NULL;
+    for (size_t i = 0; i < NP(tests); i++) {
+        if (!i || strcmp(tests[i].tcase, tests[i - 1].tcase)) {
+            tc = tcase_create(tests[i].tcase);
+            tcase_set_timeout(tc, 60);
+            suite_add_tcase(s, tc);
+        }
+        tcase_add_test(tc, tests[i].test);
+    }
     return s;
 }
 
