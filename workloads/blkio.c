@@ -302,6 +302,15 @@ static bool timer_needed(blkio_t *b, uint64_t *t)
     return !b->timer_armed || b->timer_at > deadline_ps(*t);
 }
 
+/* Cancel the armed timer (callers checked the SQ has room). */
+static void push_cancel(blkio_t *b)
+{
+    struct pk_sqe c = {.opcode = PK_OP_TIMER_CANCEL, .user_data = BLKIO_UD_TIMER | b->timer_seq};
+    pk_sq_push(&b->r, &c);
+    charge(b, SQE_CYCLES);
+    b->timer_armed = false;
+}
+
 /* Arm the timer for the next op's time (a timer armed for later is
  * cancelled first): SQEs written. */
 static unsigned arm_timer(blkio_t *b)
@@ -311,8 +320,7 @@ static unsigned arm_timer(blkio_t *b)
         return 0;
     unsigned n = 0;
     if (b->timer_armed) {
-        struct pk_sqe c = {.opcode = PK_OP_TIMER_CANCEL, .user_data = BLKIO_UD_TIMER | b->timer_seq};
-        pk_sq_push(&b->r, &c);
+        push_cancel(b);
         n++;
     }
     uint64_t ns = deadline_ps(t) / 1000;
@@ -322,7 +330,7 @@ static unsigned arm_timer(blkio_t *b)
     pk_sq_push(&b->r, &a);
     b->timer_armed = true;
     b->timer_at = ns * 1000;
-    charge(b, (uint64_t)(n + 1) * SQE_CYCLES);
+    charge(b, SQE_CYCLES);
     return n + 1;
 }
 
@@ -433,13 +441,10 @@ static void begin(blkio_t *b, uint64_t now)
 
 static wl_step_t finish(blkio_t *b)
 {
-    if (b->timer_armed) {
-        struct pk_sqe c = {.opcode = PK_OP_TIMER_CANCEL, .user_data = BLKIO_UD_TIMER | b->timer_seq};
-        if (sq_room(b) && pk_sq_push(&b->r, &c) == 0) {
-            charge(b, SQE_CYCLES);
-            enter(b, 0, 0);
-            drain(b);
-        }
+    if (b->timer_armed && sq_room(b)) {
+        push_cancel(b);
+        enter(b, 0, 0);
+        drain(b);
     }
     return WL_STEP_EXIT;
 }
@@ -547,7 +552,10 @@ static void blkio_report(const void *state, wl_report_t *r)
     report_dir(b, r, "write", &b->d[BLKIO_DIR_WRITE], secs);
     wl_report_u64(r, "flush.ios", b->d[BLKIO_DIR_FLUSH].ios);
     wl_report_hist(r, "flush.clat", &b->d[BLKIO_DIR_FLUSH].clat);
-    wl_report_u64(r, "ios", b->d[BLKIO_DIR_READ].ios + b->d[BLKIO_DIR_WRITE].ios + b->d[BLKIO_DIR_FLUSH].ios);
+    uint64_t ios = 0;
+    for (int d = 0; d < BLKIO_NDIR; d++)
+        ios += b->d[d].ios;
+    wl_report_u64(r, "ios", ios);
     wl_report_u64(r, "ramp_ios", b->ramp_ios);
     wl_report_u64(r, "queued", b->queued);
     wl_report_u64(r, "eagain", b->eagain);

@@ -85,8 +85,10 @@
  *   ios (measured I/Os done), ramp_ios, queued, eagain (submissions a
  *   full device queue refused, retried: with iodepth above a queue's
  *   capacity, about one per queue, after which the process knows it)
- *   errors.total and errors.<code> (completions with res < 0 by code, as
- *   pk_err_name without "PK_", lower case; also in stats.refused)
+ *   errors.total and errors.<code> (completions with res < 0, and
+ *   pk_enter calls refused, by code: pk_err_name without "PK_", lower
+ *   case, e.g. errors.eio; also in stats.refused).  A refused I/O is not
+ *   retried (except PK_EAGAIN) and not measured: its slot is free again.
  *   verify.checked, verify.errors, verify.skipped (blocks), with verify
  *   trace.ops (records consumed), trace.split, trace.clipped,
  *   trace.skipped, with a trace */

@@ -132,7 +132,8 @@ static int parse_replay(blkio_t *b, const wl_param_t *p, size_t n, char *err, si
     uint64_t bs_max;
     bool given;
     if (param_num(p, n, "trace_speed", 1, 1e6, &g->speed, &given, err, errlen) < 0 ||
-        u64(p, n, "bs_max", WL_BLKIO_LEN_MAX, 1, WL_BLKIO_LEN_MAX, &bs_max, NULL, err, errlen) < 0 ||
+        u64(p, n, "bs_max", WL_BLKIO_LEN_MAX, 1, WL_BLKIO_LEN_MAX, &bs_max, NULL, err,
+            errlen) < 0 ||
         lba_multiple("bs_max", bs_max, b->r.info.lba_size, err, errlen) < 0)
         return -1;
     g->bs_max = (uint32_t)bs_max;

@@ -49,6 +49,7 @@ typedef struct host {
     seen_sqe_t sq[MAX_SQES];
     unsigned nsq;
     uint32_t seen;     /* pid 0's SQ index recorded up to */
+    bool spoil_one;    /* make the next BLK SQE's length invalid (once) */
     wl_report_t rep;
 } host_t;
 
@@ -65,10 +66,15 @@ static int spy_enter(unsigned to_submit, unsigned min_complete, unsigned flags)
         uint32_t i = (int32_t)(H.seen - head) > 0 ? H.seen : head;
         for (; i != tail; i++) {
             struct pk_sqe s;
-            kh_read(&H.h, in.sq + PK_RING_ENTRIES + (uint64_t)(i & (in.sq_entries - 1)) * sizeof s,
-                    &s, sizeof s);
+            uint64_t at = in.sq + PK_RING_ENTRIES + (uint64_t)(i & (in.sq_entries - 1)) * sizeof s;
+            kh_read(&H.h, at, &s, sizeof s);
             if (s.opcode < PK_OP_BLK_READ || s.opcode > PK_OP_BLK_FLUSH)
                 continue;
+            if (H.spoil_one) { /* not a whole LBA: the kernel refuses it */
+                H.spoil_one = false;
+                s.len = 100;
+                kh_write(&H.h, at, &s, sizeof s);
+            }
             ck_assert_uint_lt(H.nsq, MAX_SQES);
             H.sq[H.nsq++] = (seen_sqe_t){s.opcode, s.queue, s.len, s.u.blk.lba,
                                          kh_core_time(&H.h, 0)};
@@ -251,6 +257,28 @@ START_TEST(test_depth_beyond_the_device_queue)
     ck_assert_uint_ge(again, 1);
     ck_assert_uint_le(again, 2);
     ck_assert_uint_eq(H.nsq, 2000 + again); /* one resubmission each */
+    down();
+}
+END_TEST
+
+/* A refused I/O is counted by its code, reported, and the run goes on. */
+START_TEST(test_refusals_are_counted_by_code)
+{
+    static const wl_param_t p[] = {{"rw", "randread"}, {"ios", "20"}};
+    char err[256] = "";
+    boot(PK_MEDIATE_RANGE, 1);
+    ck_assert_msg(spawn(p, NP(p), NULL, err, sizeof err) == 0, "%s", err);
+    H.spoil_one = true;
+    proc_rt_start(H.rt);
+    run_to_exit(SIM_S(1));
+    ck_assert_uint_eq(rep_u64("errors.total"), 1);
+    ck_assert_uint_eq(rep_u64("errors.elen"), 1);
+    ck_assert_uint_eq(rep_u64("read.ios"), 19);
+    wl_app_stats_t st;
+    ck_assert_int_eq(proc_app_stats(H.rt, 0, &st), 0);
+    ck_assert_uint_eq(st.refused[PK_ELEN], 1);
+    ck_assert_uint_eq(st.requests, 19);
+    ck_assert_uint_eq(k_proc_stats(0)->errors[PK_ELEN], 1);
     down();
 }
 END_TEST
@@ -688,6 +716,7 @@ static Suite *blkio_suite(void)
         {"closed_loop", test_depth4_beats_depth1_on_nand},
         {"closed_loop", test_depth_beyond_the_device_queue},
         {"closed_loop", test_ramp_is_excluded},
+        {"closed_loop", test_refusals_are_counted_by_code},
         {"verify", test_written_blocks_carry_the_pattern},
         {"verify", test_mixed_io_verifies_clean},
         {"verify", test_verify_detects_foreign_writes},
