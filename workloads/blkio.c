@@ -369,9 +369,10 @@ static void io_done(blkio_t *b, unsigned idx, int32_t res)
         if (b->v.on && s->op == PK_OP_BLK_READ)
             blkio_verify_read(&b->v, buf, s->off, s->len, s->racy);
         if (s->measured) {
-            blkio_dirstat_t *d = &b->d[s->op == PK_OP_BLK_READ    ? BLKIO_DIR_READ
-                                 : s->op == PK_OP_BLK_WRITE ? BLKIO_DIR_WRITE
-                                                            : BLKIO_DIR_FLUSH];
+            int dir = s->op == PK_OP_BLK_READ    ? BLKIO_DIR_READ
+                      : s->op == PK_OP_BLK_WRITE ? BLKIO_DIR_WRITE
+                                                 : BLKIO_DIR_FLUSH;
+            blkio_dirstat_t *d = &b->d[dir];
             d->ios++;
             d->bytes += s->len;
             hist_record(&d->clat, now - s->t_sub);

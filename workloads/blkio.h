@@ -77,7 +77,8 @@
  * Report (processes[].report; latencies in ns as percentiles, from ps
  * histograms; rates over the measured window, from the ramp's end to the
  * last measured completion):
- *   rw (string), bs, iodepth, runtime_us (the window, us)
+ *   rw (fio's name, or "trace"), bs (bs_max for a replay), iodepth,
+ *   runtime_us (the window, us)
  *   read.ios, read.bytes, read.iops, read.bw_mbs (10^6 bytes/s),
  *   read.clat (submission to completion seen), read.lat (arrival to
  *   completion seen, open loop and timed replay only); the same for write
