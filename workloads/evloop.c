@@ -542,6 +542,7 @@ static void evloop_report(const void *state, wl_report_t *r)
     wl_report_u64(r, "timers.cleared", l->timers_cleared);
     wl_report_u64(r, "timers.preempted", l->timers_preempted);
     wl_report_u64(r, "timers.refused", l->timers_refused);
+    wl_report_u64(r, "timers.full", l->timers_full);
     wl_report_u64(r, "gc.pauses", e->c.gc_pauses);
     wl_report_u64(r, "gc.ns", e->c.gc_ps / 1000);
     wl_report_u64(r, "gc.skipped", e->c.gc_skipped);

@@ -56,7 +56,9 @@
  *
  * Report (results.json processes[].report): requests, replies,
  * deferred, defer_refused, dropped; timers.{armed, fired, cancelled,
- * cleared, preempted, refused}; gc.{pauses, ns, skipped};
+ * cleared, preempted, refused, full} (the runtime's counters,
+ * evloop_rt.h; this server clears no timer itself, so cancelled and
+ * cleared stay 0); gc.{pauses, ns, skipped};
  * loop.{iterations, callbacks, max_ready, early_enters}; buffers,
  * tx_retries, lost_bufs, service_clamped; and `service`, the histogram of
  * the handlers' measured CPU times. */

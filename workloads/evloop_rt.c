@@ -393,7 +393,8 @@ unsigned wl_evl_drain(wl_evl_t *ev)
 
 /* ---------------------------------------------------------------- submit phase */
 
-/* The armed timer (not being cancelled) with the latest deadline, or -1. */
+/* The armed timer (not being cancelled) with the latest deadline, or -1;
+ * armed_hi becomes exact. */
 static int64_t latest_armed(wl_evl_t *ev)
 {
     int64_t best = -1;
@@ -401,6 +402,7 @@ static int64_t latest_armed(wl_evl_t *ev)
     for (uint32_t s = 0; s < ev->thwm; s++)
         if (ev->t[s].state == T_ARMED && (best < 0 || earlier(ev, (uint32_t)best, s)))
             best = s;
+    ev->armed_hi = best < 0 ? 0 : ev->t[best].deadline_ps;
     return best;
 }
 
@@ -420,6 +422,8 @@ static void arm_timers(wl_evl_t *ev)
         };
         put(ev, &q);
         t->state = T_ARMED;
+        if (t->deadline_ps > ev->armed_hi)
+            ev->armed_hi = t->deadline_ps;
         ev->karmed++;
         ev->c.timers_armed++;
     }
@@ -427,6 +431,10 @@ static void arm_timers(wl_evl_t *ev)
         ev->preempt_check = false;
     if (!ev->preempt_check || ev->karmed < ev->kmax || !wl_evl_sq_room(ev))
         return;
+    if (ev->t[ev->heap[0]].deadline_ps > ev->armed_hi) { /* due after every armed one */
+        ev->preempt_check = false;
+        return;
+    }
     int64_t l = latest_armed(ev);
     if (l >= 0 && earlier(ev, ev->heap[0], (uint32_t)l)) {
         ev->t[l].state = T_PREEMPTED;
@@ -513,6 +521,7 @@ int wl_evl_init(wl_evl_t *ev, void *ctx, const wl_evl_hooks_t *hooks, int c_cycl
     ev->thwm = ev->nheap = 0;
     ev->kmax = ev->r.info.max_timers ? ev->r.info.max_timers : 1;
     ev->karmed = 0;
+    ev->armed_hi = 0;
     ev->seq = 0;
     ev->preempt_check = false;
     memset(&ev->c, 0, sizeof ev->c);

@@ -60,7 +60,10 @@
  *   per timer set or cleared TIMER_CYCLES (10) plus HEAP_STEP_CYCLES (6)
  *     per level of sift in the wait heap: the kernel's own heap figures
  *     (kernel/ktimer.c), the same operations;
- *   preemption search: SEARCH_CYCLES (2) per timer slot scanned.
+ *   preemption search: SEARCH_CYCLES (2) per timer slot scanned, only
+ *     when a waiting timer is due no later than the latest armed
+ *     deadline seen (a bound kept on arming), so timers of one constant
+ *     delay never search.
  *
  * Errors: wl_evl_init fails (-1) only without an info block of this ABI;
  * timer completions the runtime does not expect are counted (bad_cqe),
@@ -156,6 +159,7 @@ typedef struct wl_evl {
     uint16_t heap[WL_EVL_TIMERS_MAX];
     uint32_t nheap;
     uint32_t kmax, karmed;     /* kernel timers allowed / armed by us */
+    uint64_t armed_hi;         /* >= every armed deadline (exact after a scan) */
     uint64_t seq;
     bool preempt_check;        /* the heap gained a timer since the last check */
     wl_evl_counters_t c;
