@@ -14,99 +14,12 @@
 #include <unistd.h>
 
 #include "tests/traces/tt.h"
+#include "tests/traces/tt_pcap.h"
 #include "traces/pcap.h"
 
 #define PS 1000000000000ull
 
 static char err[512];
-static const uint8_t payload[100] = {0x45, 0, 0, 100, 1, 2, 3, 4, 64, 17}; /* an IPv4 start */
-
-/* ---------------------------------------------------------------- builders */
-
-static void pcap_hdr(tt_buf_t *w, bool ns, uint32_t snaplen, uint32_t linktype)
-{
-    tt_u32(w, ns ? 0xa1b23c4du : 0xa1b2c3d4u);
-    tt_u16(w, 2);
-    tt_u16(w, 4);
-    tt_u32(w, 0);
-    tt_u32(w, 0);
-    tt_u32(w, snaplen);
-    tt_u32(w, linktype);
-}
-
-static void pcap_rec(tt_buf_t *w, uint32_t sec, uint32_t frac, uint32_t incl, uint32_t orig)
-{
-    tt_u32(w, sec);
-    tt_u32(w, frac);
-    tt_u32(w, incl);
-    tt_u32(w, orig);
-    for (uint32_t i = 0; i < incl; i++)
-        tt_u8(w, payload[i % sizeof payload]);
-}
-
-static void ng_shb(tt_buf_t *w)
-{
-    tt_bytes(w, "\x0a\x0d\x0d\x0a", 4);
-    tt_u32(w, 28);
-    tt_u32(w, 0x1a2b3c4du);
-    tt_u16(w, 1);
-    tt_u16(w, 0);
-    tt_u64(w, UINT64_MAX); /* section length unknown */
-    tt_u32(w, 28);
-}
-
-/* tsresol < 0: none; tsoffset != 0: the option. */
-static void ng_idb(tt_buf_t *w, uint16_t linktype, uint32_t snaplen, int tsresol,
-                   int64_t tsoffset)
-{
-    uint32_t len = 20 + (tsresol >= 0 ? 8 : 0) + (tsoffset ? 12 : 0) + 4;
-    tt_u32(w, 1);
-    tt_u32(w, len);
-    tt_u16(w, linktype);
-    tt_u16(w, 0);
-    tt_u32(w, snaplen);
-    if (tsresol >= 0) {
-        tt_u16(w, 9);
-        tt_u16(w, 1);
-        tt_u8(w, (unsigned)tsresol);
-        tt_u8(w, 0);
-        tt_u8(w, 0);
-        tt_u8(w, 0);
-    }
-    if (tsoffset) {
-        tt_u16(w, 14);
-        tt_u16(w, 8);
-        tt_u64(w, (uint64_t)tsoffset);
-    }
-    tt_u16(w, 0); /* opt_endofopt */
-    tt_u16(w, 0);
-    tt_u32(w, len);
-}
-
-static void ng_epb(tt_buf_t *w, uint32_t ifid, uint64_t ts, uint32_t cap, uint32_t orig)
-{
-    uint32_t len = 32 + ((cap + 3) & ~3u);
-    tt_u32(w, 6);
-    tt_u32(w, len);
-    tt_u32(w, ifid);
-    tt_u32(w, (uint32_t)(ts >> 32));
-    tt_u32(w, (uint32_t)ts);
-    tt_u32(w, cap);
-    tt_u32(w, orig);
-    for (uint32_t i = 0; i < ((cap + 3) & ~3u); i++)
-        tt_u8(w, i < cap ? payload[i % sizeof payload] : 0);
-    tt_u32(w, len);
-}
-
-static void ng_block(tt_buf_t *w, uint32_t type, uint32_t body)
-{
-    tt_u32(w, type);
-    tt_u32(w, 12 + body);
-    for (uint32_t i = 0; i < body; i++)
-        tt_u8(w, 0xee);
-    tt_u32(w, 12 + body);
-}
-
 static trace_pcap_t *open_buf(const tt_buf_t *w, const char *name)
 {
     trace_pcap_t *p = trace_pcap_open(tt_write(name, w->b, w->n), err, sizeof err);
@@ -151,7 +64,7 @@ START_TEST(test_pcap_both_byte_orders_and_resolutions)
         ck_assert_uint_eq(k.ts_psec, f1 * unit);
         ck_assert_uint_eq(k.t_ps, 0);
         ck_assert_uint_eq(k.caplen, 60);
-        ck_assert_mem_eq(k.data, payload, 60);
+        ck_assert_mem_eq(k.data, tt_payload, 60);
         ck_assert_int_eq(trace_pcap_next(p, &k, err, sizeof err), 1);
         ck_assert_uint_eq(k.t_ps, PS + f2 * unit - f1 * unit);
         ck_assert_int_eq(trace_pcap_next(p, &k, err, sizeof err), 0);
@@ -280,7 +193,7 @@ START_TEST(test_pcapng_resolutions_offsets_and_unknown_blocks)
         ck_assert_int_eq(k.ts_sec, 1234567890);
         ck_assert_uint_eq(k.ts_psec, 123456789000ull);
         ck_assert_uint_eq(k.caplen, 60);
-        ck_assert_mem_eq(k.data, payload, 60);
+        ck_assert_mem_eq(k.data, tt_payload, 60);
         ck_assert_int_eq(trace_pcap_next(p, &k, err, sizeof err), 1);
         ck_assert_uint_eq(k.iface, 1);
         ck_assert_int_eq(k.ts_sec, 105);        /* 5 + if_tsoffset */
@@ -365,12 +278,7 @@ START_TEST(test_pcapng_simple_packet_takes_the_previous_time)
     ng_shb(&w);
     ng_idb(&w, 101, 50, -1, 0); /* raw IP, snaplen 50 */
     ng_epb(&w, 0, 3000000, 20, 20); /* 3 s at µs */
-    tt_u32(&w, 3);                  /* SPB: 60-byte packet, 50 captured */
-    tt_u32(&w, 16 + 52);
-    tt_u32(&w, 60);
-    for (int i = 0; i < 52; i++)
-        tt_u8(&w, payload[i % sizeof payload]);
-    tt_u32(&w, 16 + 52);
+    ng_spb(&w, 60, 50);             /* 60-byte packet, 50 captured */
     trace_pcap_t *p = open_buf(&w, "spb.pcapng");
     trace_pkt_t k;
     ck_assert_int_eq(trace_pcap_next(p, &k, err, sizeof err), 1);
@@ -457,7 +365,7 @@ static void write_three(const char *path, uint32_t snaplen)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     ck_assert(exists(tmp) && !exists(path));
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(trace_pcapw_write(w, wt[i], payload, 60 + 20 * (size_t)i), 0);
+        ck_assert_int_eq(trace_pcapw_write(w, wt[i], tt_payload, 60 + 20 * (size_t)i), 0);
     ck_assert_uint_eq(trace_pcapw_count(w), 3);
     ck_assert_int_eq(trace_pcapw_close(w, err, sizeof err), 0);
     ck_assert(!exists(tmp) && exists(path));
@@ -478,7 +386,7 @@ static void read_three(const char *path, uint32_t snaplen)
         ck_assert_uint_eq(k.t_ps, ns * 1000u);
         ck_assert_uint_eq(k.caplen, cap);
         ck_assert_uint_eq(k.origlen, len);
-        ck_assert_mem_eq(k.data, payload, cap);
+        ck_assert_mem_eq(k.data, tt_payload, cap);
     }
     ck_assert_int_eq(trace_pcap_next(p, &k, err, sizeof err), 0);
     trace_pcap_close(p);
@@ -528,17 +436,17 @@ START_TEST(test_writer_failures_leave_no_file)
     char tmp[300];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     trace_pcapw_t *w = trace_pcapw_open(path, 0, err, sizeof err);
-    ck_assert_int_eq(trace_pcapw_write(w, 0, payload, 60), 0);
+    ck_assert_int_eq(trace_pcapw_write(w, 0, tt_payload, 60), 0);
     /* 2^32 bytes do not fit pcap's length fields (checked before any byte
      * of the frame is read) */
-    ck_assert_int_eq(trace_pcapw_write(w, 0, payload, (size_t)1 << 32), -1);
-    ck_assert_int_eq(trace_pcapw_write(w, 0, payload, 60), -1); /* the error sticks */
+    ck_assert_int_eq(trace_pcapw_write(w, 0, tt_payload, (size_t)1 << 32), -1);
+    ck_assert_int_eq(trace_pcapw_write(w, 0, tt_payload, 60), -1); /* the error sticks */
     ck_assert_int_eq(trace_pcapw_close(w, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "frame 2: length does not fit pcap's 32-bit field"));
     ck_assert(!exists(path) && !exists(tmp));
 
     w = trace_pcapw_open(path, 0, err, sizeof err);
-    ck_assert_int_eq(trace_pcapw_write(w, 0, payload, 60), 0);
+    ck_assert_int_eq(trace_pcapw_write(w, 0, tt_payload, 60), 0);
     trace_pcapw_abort(w);
     ck_assert(!exists(path) && !exists(tmp));
 

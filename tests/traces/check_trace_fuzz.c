@@ -18,6 +18,7 @@
 
 #include "model/rng.h"
 #include "tests/traces/tt.h"
+#include "tests/traces/tt_pcap.h"
 #include "traces/blktrace.h"
 #include "traces/kvtrace.h"
 #include "traces/pcap.h"
@@ -151,6 +152,36 @@ START_TEST(test_pcapng_every_cut)
 }
 END_TEST
 
+/* Every pcapng block kind the reader parses, options included, and a
+ * second, big-endian section. */
+START_TEST(test_built_pcapng_every_cut)
+{
+    tt_buf_t w = {0};
+    size_t end[12];
+    long pk[12] = {0, 0, 0, 0, 1, 2, 3, 3, 3, 4}; /* packets before end[i] */
+    int nb = 0;
+    ng_shb(&w), end[nb++] = w.n;
+    ng_idb(&w, 1, 0, 0x80 | 20, 100), end[nb++] = w.n;
+    ng_block(&w, 0x0BAD, 8), end[nb++] = w.n;
+    ng_idb(&w, 113, 40, 9, -5), end[nb++] = w.n;
+    ng_epb(&w, 0, 5u << 20, 60, 60), end[nb++] = w.n;
+    ng_epb(&w, 1, 12345, 40, 60), end[nb++] = w.n;
+    ng_spb(&w, 60, 60), end[nb++] = w.n;
+    w.big = true;
+    ng_shb(&w), end[nb++] = w.n;
+    ng_idb(&w, 101, 0, -1, 0), end[nb++] = w.n;
+    ng_epb(&w, 0, 7, 20, 20), end[nb++] = w.n;
+    for (size_t cut = 0; cut <= w.n; cut++) {
+        long want = -1;
+        for (int i = 0; i < nb; i++)
+            if (cut == end[i])
+                want = pk[i];
+        ck_assert_msg(run_pcap(tt_write("cut.pcapng", w.b, cut)) == want, "cut at %zu", cut);
+    }
+    flips(w.b, w.n, run_pcap, "flip.pcapng", 5000);
+}
+END_TEST
+
 START_TEST(test_gzip_capture_every_cut_is_an_error)
 {
     size_t len, gl;
@@ -236,6 +267,7 @@ static Suite *fuzz_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_pcap_every_cut);
     tcase_add_test(tc, test_pcapng_every_cut);
+    tcase_add_test(tc, test_built_pcapng_every_cut);
     tcase_add_test(tc, test_gzip_capture_every_cut_is_an_error);
     tcase_add_test(tc, test_disksim_every_cut);
     tcase_add_test(tc, test_msr_fio_kv_cuts_and_flips);
