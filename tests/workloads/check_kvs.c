@@ -109,7 +109,8 @@ static size_t build_body(uint8_t *f, const uint8_t *body, size_t blen, uint64_t 
         f[42 + i] = (uint8_t)(id >> (56 - 8 * i));
         f[50 + i] = (uint8_t)((0x1122334455667788ull + id) >> (56 - 8 * i));
     }
-    memcpy(f + 42 + WL_PROTO_HDR, body, blen);
+    if (blen)
+        memcpy(f + 42 + WL_PROTO_HDR, body, blen);
     unsigned s = ~ones_sum(0, f + 14, 20) & 0xffff;
     frame_put16(f + 24, s);
     s = ~udp_sum(f) & 0xffff;
@@ -191,12 +192,13 @@ static void host_up_med(unsigned nprocs, enum pk_mediation med, const wl_param_t
     H.rt = proc_rt_create(&H.h.m, NULL);
     ck_assert_ptr_nonnull(H.rt);
     for (unsigned i = 0; i < nprocs; i++) {
-        char inst[8], insts[8], err[240] = "";
+        char inst[12], insts[12], err[240] = "";
         snprintf(inst, sizeof inst, "%u", i);
         snprintf(insts, sizeof insts, "%u", nprocs);
         wl_param_t p[16] = {{"instance", inst}, {"instances", insts}};
         ck_assert_uint_le(nextra, 14);
-        memcpy(p + 2, extra, nextra * sizeof *extra);
+        if (nextra)
+            memcpy(p + 2, extra, nextra * sizeof *extra);
         ck_assert_msg(proc_spawn(H.rt, i, kh_core(&H.h, i), &wl_app_kvs, p, 2 + nextra, err,
                                  sizeof err) == 0,
                       "%s", err);
@@ -393,13 +395,17 @@ START_TEST(test_set_then_get_returns_canonical_value)
 }
 END_TEST
 
+static uint16_t rss_queue(uint8_t sip_last, uint16_t sport, uint16_t dport);
+
 /* A request for partition 0's key sent to partition 1's port: the flow
  * director brings it to process 1, which refuses it (misrouted) and
- * stores nothing; process 0 then misses the key. */
+ * stores nothing; process 0 then misses the key.  A request to a port no
+ * partition has (RSS picks the process) is refused too, even with a key
+ * of the partition of the process it reaches. */
 START_TEST(test_misrouted_request_refused_and_counted)
 {
     host_up(2, NULL, 0);
-    char key[16];
+    char key[16], key_q[16];
     key_in(0, 2, 0, key);
     sim_time_t t = H.t0 + SIM_US(10);
     unsigned s = send_at(t, &(req_t){.id = 1, .op = 2, .key = key, .klen = 16, .vlen = 8,
@@ -408,14 +414,21 @@ START_TEST(test_misrouted_request_refused_and_counted)
                                                   .dport = PORT0 + 1});
     unsigned g0 = send_at(t + SIM_US(20), &(req_t){.id = 3, .op = 1, .key = key, .klen = 16,
                                                    .dport = PORT0});
+    struct pk_info i1;
+    ck_assert_int_eq(kh_info(&H.h, 1, &i1), 0);
+    unsigned q = rss_queue(5, 40000, PORT0 + 100) == i1.nic_queue[0]; /* the process RSS picks */
+    key_in(q, 2, 0, key_q);
+    unsigned u = send_at(t + SIM_US(30), &(req_t){.id = 4, .op = 1, .key = key_q, .klen = 16,
+                                                  .dport = PORT0 + 100});
     kh_run_until(&H.h, t + SIM_US(200));
     check_status(s, 2, 2);
     check_status(g, 1, 2);
     check_status(g0, 1, 1);
+    check_status(u, 1, 2);
     wl_kvs_counters_t c1 = counters(1), c0 = counters(0);
-    ck_assert_uint_eq(c1.misrouted, 2);
+    ck_assert_uint_eq(c1.misrouted, 2 + (q == 1));
     ck_assert_uint_eq(c1.gets + c1.sets + c1.stored, 0);
-    ck_assert_uint_eq(c0.misrouted, 0);
+    ck_assert_uint_eq(c0.misrouted, q == 0);
     ck_assert_uint_eq(c0.gets, 1);
     ck_assert_uint_eq(c0.misses, 1);
     host_down();
