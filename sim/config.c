@@ -268,68 +268,6 @@ cJSON *cfg_child(const cJSON *obj, const char *name)
     return cJSON_GetObjectItemCaseSensitive(obj, name);
 }
 
-static int apply_set(cfg_loader_t *ld, cJSON *root, const char *assignment)
-{
-    const char *eq = strchr(assignment, '=');
-    if (!eq || eq == assignment) {
-        snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: expected path=value", assignment);
-        return -1;
-    }
-    char path[CFG_PATH_MAX];
-    size_t plen = (size_t)(eq - assignment);
-    if (plen >= sizeof path) {
-        snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: path too long", assignment);
-        return -1;
-    }
-    memcpy(path, assignment, plen);
-    path[plen] = '\0';
-    /* all of VALUE must be JSON ("16cores" is a string, not 16) */
-    cJSON *value = cJSON_ParseWithOpts(eq + 1, NULL, 1);
-    if (!value)
-        value = cJSON_CreateString(eq + 1);
-    if (!value) {
-        snprintf(ld->err, CONFIG_ERR_MAX, "out of memory");
-        return -1;
-    }
-    cJSON *obj = root;
-    for (char *p = path;;) {
-        /* below an object of free names (cost names hold dots), the rest
-         * of the path is one key; path[0..p-1] is the parent's path */
-        const cfg_key_t *parent = NULL;
-        if (p > path) {
-            p[-1] = '\0';
-            parent = cfg_key_find(path);
-            p[-1] = '.';
-        }
-        char *dot = parent && parent->type == CFG_COSTS ? NULL : strchr(p, '.');
-        if (dot)
-            *dot = '\0';
-        if (!*p) {
-            cJSON_Delete(value);
-            snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: empty component in the path", assignment);
-            return -1;
-        }
-        if (!dot) {
-            if (cfg_child(obj, p))
-                cJSON_ReplaceItemInObjectCaseSensitive(obj, p, value);
-            else
-                cJSON_AddItemToObject(obj, p, value);
-            return 0;
-        }
-        cJSON *sub = cfg_child(obj, p);
-        if (!sub)
-            sub = cJSON_AddObjectToObject(obj, p);
-        if (!cJSON_IsObject(sub)) {
-            cJSON_Delete(value);
-            snprintf(ld->err, CONFIG_ERR_MAX, "--set %s: '%s' is not an object", assignment, p);
-            return -1;
-        }
-        obj = sub;
-        *dot = '.';
-        p = dot + 1;
-    }
-}
-
 /* ---------------------------------------------------------- validation */
 
 static int check_number(cfg_loader_t *ld, const char *path, const cJSON *v, int integral,
@@ -681,7 +619,7 @@ int config_load(sim_config_t *cfg, const char *path, const config_override_t *se
         goto err;
     }
     for (size_t i = 0; i < nsets; i++)
-        if (apply_set(&ld, root, sets[i].assignment))
+        if (cfg_apply_set(&ld, root, sets[i].assignment))
             goto err;
     if (has_seed) {
         cJSON_DeleteItemFromObjectCaseSensitive(root, "seed");

@@ -74,5 +74,8 @@ int cfg_dist_kind(const char *name);
 /* The typed struct from the completed tree, and the cross-key rules
  * (config_build.c); 0 or -1 through cfg_fail. */
 int cfg_build(cfg_loader_t *ld, struct sim_config *cfg);
+/* One --set assignment applied to the tree (config_set.c); 0 or -1 with
+ * the message in ld->err. */
+int cfg_apply_set(cfg_loader_t *ld, struct cJSON *root, const char *assignment);
 
 #endif

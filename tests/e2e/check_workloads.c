@@ -221,6 +221,30 @@ START_TEST(test_evloop_gc_pauses_show_in_the_tail)
 }
 END_TEST
 
+START_TEST(test_damaged_traces_are_bad_input)
+{
+    char err[2048], args[PATH_MAX + 64];
+    tmp_file("bad.trace", "0 1 100 8 1\n1000 1 200 8 x\n");
+    const char *cfg = tmp_file(
+        "badblk.json",
+        "{\"kernel\": {\"kind\": \"parakernel\"},"
+        " \"processes\": [{\"app\": \"blkio\", \"nic_queues\": 0, \"nvme_queues\": 1,"
+        " \"rx_traffic\": false, \"params\": {\"trace\": \"bad.trace\"}}],"
+        " \"load\": {\"kind\": \"none\"}}");
+    snprintf(args, sizeof args, "'%s'", cfg);
+    ck_assert_int_eq(run(args, "badblk", err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "bad.trace") && strstr(err, "record 2"), "%s", err);
+    tmp_file("bad.csv", "time_ns,op,key,value_size\n10,GET,k1,0\n5,GET,k2,0\n");
+    cfg = tmp_file("badkv.json",
+                   "{\"kernel\": {\"kind\": \"parakernel\"},"
+                   " \"processes\": [{\"app\": \"kvs\"}],"
+                   " \"load\": {\"kind\": \"trace\", \"trace\": \"bad.csv\", \"protocol\": \"kvs\"}}");
+    snprintf(args, sizeof args, "'%s'", cfg);
+    ck_assert_int_eq(run(args, "badkv", err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "bad.csv") && strstr(err, "record 3"), "%s", err);
+}
+END_TEST
+
 static Suite *workloads_suite(void)
 {
     Suite *s = suite_create("workloads_e2e");
@@ -235,6 +259,7 @@ static Suite *workloads_suite(void)
     tcase_add_test(tc, test_block_trace_formats_agree);
     tcase_add_test(tc, test_blkio_runs_alone);
     tcase_add_test(tc, test_evloop_gc_pauses_show_in_the_tail);
+    tcase_add_test(tc, test_damaged_traces_are_bad_input);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -201,6 +201,69 @@ START_TEST(test_parakernel_errors_name_the_path)
 }
 END_TEST
 
+START_TEST(test_set_reaches_array_entries)
+{
+    sim_config_t c;
+    char err[CONFIG_ERR_MAX];
+    const char *p = tmp_file("c.json", "{" PK_BASE ", \"machine\": {\"cores\": 3},"
+                                    " \"processes\": [{\"app\": \"echo\"},"
+                                    " {\"app\": \"kvs\", \"params\": {\"steer\": 1}}]}");
+    config_override_t sets[] = {{"processes[1].params.steer=0"}, {"processes[0].count=2"}};
+    ck_assert_msg(config_load(&c, p, sets, 2, 0, 0, err) == 0, "%s", err);
+    cJSON *g1 = cJSON_GetArrayItem(at(c.json, "processes", NULL), 1);
+    ck_assert_double_eq(at(g1, "params", "steer")->valuedouble, 0);
+    cJSON *g0 = cJSON_GetArrayItem(at(c.json, "processes", NULL), 0);
+    ck_assert_double_eq(at(g0, "count", NULL)->valuedouble, 2);
+    config_free(&c);
+    static const struct { const char *set, *msg; } bad[] = {
+        {"processes[2].count=1", "processes has no entry [2] (2 entries)"},
+        {"processes[-1].count=1", "expected name[index]"},
+        {"processes[1x].count=1", "expected name[index]"},
+        {"machine[0].cores=1", "machine has no entry [0]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        config_override_t one = {bad[i].set};
+        ck_assert_int_eq(config_load(&c, p, &one, 1, 0, 0, err), -1);
+        ck_assert_msg(strstr(err, bad[i].msg), "%s: %s", bad[i].set, err);
+    }
+}
+END_TEST
+
+START_TEST(test_load_kinds_need_their_keys)
+{
+    sim_config_t c;
+    char err[CONFIG_ERR_MAX];
+#define PK_PROCS "\"kernel\": {\"kind\": \"parakernel\"}, \"processes\": [{\"app\": \"echo\"}]"
+    static const struct { const char *load, *msg; } bad[] = {
+        {"{\"kind\": \"poisson\"}", "load.rate_rps: required"},
+        {"{\"kind\": \"ramp\"}", "load.ramp: required with load.kind \"ramp\""},
+        {"{\"kind\": \"pcap\"}", "load.pcap.file: required with load.kind \"pcap\""},
+        {"{\"kind\": \"trace\", \"trace\": \"t.csv\"}", "load.protocol: load.kind \"trace\" replays KVS"},
+        {"{\"kind\": \"closed\", \"trace\": \"t.csv\"}", "load.trace: only with load.kind \"trace\""},
+        {"{\"kind\": \"ramp\", \"ramp\": [{\"at_us\": 5, \"rate_rps\": 1}]}",
+         "load.ramp[0].at_us: the first step starts at 0"},
+        {"{\"kind\": \"ramp\", \"ramp\": [{\"at_us\": 0, \"rate_rps\": 1},"
+         " {\"at_us\": 0, \"rate_rps\": 2}]}", "load.ramp[1].at_us: steps must be in time order"},
+        {"{\"kind\": \"ramp\", \"ramp\": [{\"at_us\": 0}]}", "load.ramp[0].rate_rps: required"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "{" PK_PROCS ", \"load\": %s}", bad[i].load);
+        ck_assert_int_eq(config_load(&c, tmp_file("c.json", text), NULL, 0, 0, 0, err), -1);
+        ck_assert_msg(strstr(err, bad[i].msg), "case %zu: %s", i, err);
+    }
+    /* the ideal kernel takes open-loop arrivals only */
+    const char *p = tmp_file("d.json", "{\"load\": {\"kind\": \"closed\"}}");
+    ck_assert_int_eq(config_load(&c, p, NULL, 0, 0, 0, err), -1);
+    ck_assert_msg(strstr(err, "load.kind: \"closed\" needs kernel.kind \"parakernel\""), "%s", err);
+    /* a closed loop needs no rate */
+    p = tmp_file("e.json", "{" PK_PROCS ", \"load\": {\"kind\": \"closed\"}}");
+    ck_assert_msg(config_load(&c, p, NULL, 0, 0, 0, err) == 0, "%s", err);
+    ck_assert_double_eq(c.rate_rps, 0);
+    config_free(&c);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -213,6 +276,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_semantic_errors_name_the_path);
     tcase_add_test(tc, test_process_groups_get_element_defaults);
     tcase_add_test(tc, test_parakernel_errors_name_the_path);
+    tcase_add_test(tc, test_set_reaches_array_entries);
+    tcase_add_test(tc, test_load_kinds_need_their_keys);
     suite_add_tcase(s, tc);
     return s;
 }
