@@ -44,7 +44,9 @@ static const char usage_main[] =
     "  -V, --version         print the version\n"
     "\n"
     "examples:\n"
+    "  parasim run experiments/kvs-zipf-8core.json   a MICA-like KVS on 8 partitioned cores\n"
     "  parasim run experiments/echo.json     the parakernel: 4 UDP echo processes\n"
+    "  parasim run experiments/pcap-tcpreplay.json   a capture replayed into the NIC\n"
     "  parasim run experiments/demo.json     M/M/16 on the ideal kernel, with theory\n"
     "\n"
     "exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input\n";
