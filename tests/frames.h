@@ -9,6 +9,41 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Big-endian fields and the RFC 1071 one's complement sum (folded to 16
+ * bits; 0xFFFF over a header whose checksum verifies). */
+static inline unsigned be16(const uint8_t *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+static inline uint64_t be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static inline unsigned ones_sum(unsigned long acc, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        acc += be16(p + i);
+    if (n & 1)
+        acc += (unsigned)p[n - 1] << 8;
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (unsigned)acc;
+}
+
+/* RFC 768: the UDP sum of an Ethernet + IPv4 (no options) + UDP frame,
+ * pseudo-header included: 0xFFFF when its checksum verifies. */
+static inline unsigned udp_sum(const uint8_t *f)
+{
+    unsigned udp_len = be16(f + 38);
+    unsigned long pseudo = ones_sum(0, f + 26, 8) + 17u + udp_len;
+    return ones_sum(pseudo, f + 34, udp_len);
+}
+
 static inline void frame_put16(uint8_t *p, unsigned v)
 {
     p[0] = (uint8_t)(v >> 8);

@@ -14,6 +14,7 @@
  * behind RSS and the far-end client (workloads/udp_client), every request
  * is answered exactly once, under both mediation strategies. */
 #include "tests/check_main.h"
+#include "tests/frames.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -52,29 +53,6 @@ typedef struct host {
 static host_t H;
 
 /* ---------------------------------------------------------------- RFC checksums */
-
-static unsigned be16(const uint8_t *p)
-{
-    return (unsigned)p[0] << 8 | p[1];
-}
-
-static unsigned ones_sum(unsigned long acc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        acc += be16(p + i);
-    if (n & 1)
-        acc += (unsigned)p[n - 1] << 8;
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (unsigned)acc;
-}
-
-static unsigned udp_sum(const uint8_t *f)
-{
-    unsigned udp_len = be16(f + 38);
-    unsigned long pseudo = ones_sum(0, f + 26, 8) + 17u + udp_len;
-    return ones_sum(pseudo, f + 34, udp_len);
-}
 
 /* A 60-byte IPv4/UDP request 10.1.0.5:40000 -> 10.0.0.1:7 to the host. */
 static void make_request(uint8_t f[60], const uint8_t host_mac[6], uint8_t proto)

@@ -51,37 +51,6 @@ static host_t H;
 
 /* ---------------------------------------------------------------- RFC checksums */
 
-static unsigned be16(const uint8_t *p)
-{
-    return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static unsigned ones_sum(unsigned long acc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        acc += be16(p + i);
-    if (n & 1)
-        acc += (unsigned)p[n - 1] << 8;
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (unsigned)acc;
-}
-
-static unsigned udp_sum(const uint8_t *f)
-{
-    unsigned udp_len = be16(f + 38);
-    unsigned long pseudo = ones_sum(0, f + 26, 8) + 17u + udp_len;
-    return ones_sum(pseudo, f + 34, udp_len);
-}
-
 /* ---------------------------------------------------------------- requests */
 
 typedef struct req {

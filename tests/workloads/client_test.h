@@ -8,6 +8,7 @@
 #define PARASIM_TESTS_WORKLOADS_CLIENT_TEST_H
 
 #include "tests/check_main.h"
+#include "tests/frames.h"
 
 #include "workloads/udp_client.h"
 
@@ -52,31 +53,6 @@ static inline void client_init(wl_client_t *c, const wl_client_cfg_t *g)
 }
 
 /* ---------------------------------------------------------------- independent parser */
-
-static inline unsigned be16(const uint8_t *p)
-{
-    return (unsigned)p[0] << 8 | p[1];
-}
-
-static inline uint64_t be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* RFC 1071: one's complement sum folded to 16 bits. */
-static inline unsigned ones_sum(unsigned long acc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        acc += be16(p + i);
-    if (n & 1)
-        acc += (unsigned)p[n - 1] << 8;
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (unsigned)acc;
-}
 
 typedef struct parsed {
     uint8_t src_ip[4];
