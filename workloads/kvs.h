@@ -38,8 +38,9 @@
  *   - SET: append the item, then put it in the bucket: in the slot of the
  *     same key if the key is there, else in an empty or stale slot, else
  *     over the oldest slot (an index eviction).  A value longer than a
- *     GET response can carry (max frame - 62 bytes of headers) or an
- *     item longer than the log is refused.
+ *     GET response can carry (min(info.tx_len_max, frame buffer) - 62
+ *     bytes of headers: a request frame of the same size limit cannot
+ *     carry one anyway) or an item longer than the log is refused.
  * MICA also prefetches across a batch and keeps a per-bucket version for
  * concurrent readers (CREW); neither matters to one EREW process, and
  * this model charges every memory access in full (no prefetch overlap).
