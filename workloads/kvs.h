@@ -38,8 +38,9 @@
  *   - SET: append the item, then put it in the bucket: in the slot of the
  *     same key if the key is there, else in an empty or stale slot, else
  *     over the oldest slot (an index eviction).  A value longer than a
- *     GET response can carry (max frame - 62 bytes of headers) or an
- *     item longer than the log is refused.
+ *     GET response can carry (min(info.tx_len_max, frame buffer) - 62
+ *     bytes of headers: a request frame of the same size limit cannot
+ *     carry one anyway) or an item longer than the log is refused.
  * MICA also prefetches across a batch and keeps a per-bucket version for
  * concurrent readers (CREW); neither matters to one EREW process, and
  * this model charges every memory access in full (no prefetch overlap).
@@ -88,9 +89,14 @@
  *     (two 32-byte loads and stores and loop overhead);
  *   response: RESP_CYCLES (20): lengths and the IPv4 header checksum; the
  *     UDP checksum 1 cycle per 8 bytes of datagram (+ 4).
- * With the default costs a GET hit of a 16-byte key costs about 2 DRAM
- * accesses + ~140 cycles (~210 ns) in the application: MICA measured
- * ~4.8 M ops/s per core (76.9 M ops/s on 16 cores), ~210 ns per request.
+ * With the default costs a GET hit of a 16-byte key and a 32-byte value
+ * charges 2 DRAM accesses, 2 LLC lines and ~160 cycles (~245 ns) here;
+ * with the loop's RX/SQE/CQE work and a pk_enter per request (one
+ * process on check_kvs's host, requests 2 us apart: one per batch) it
+ * measured 284 ns of user time per GET hit, 302 ns per SET, 188 ns per
+ * GET miss, and 471 ns of kernel time (the mediated TX and refill).  For comparison MICA served
+ * ~4.8 M ops/s per core (76.9 M ops/s on 16 cores, NSDI'14), ~210 ns per
+ * request, with its memory accesses overlapped across a batch.
  *
  * Report (results.json processes[].report): gets, sets, hits, misses,
  * hit_rate (hits / gets), stored, refused (GETs and SETs the store could

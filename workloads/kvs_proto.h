@@ -62,7 +62,9 @@
  * Responses.  response() checks that the body is a correct answer to its
  * request: the same op, a status legal for the op, value_len 0 unless a
  * GET hit, the exact length, and a hit's value canonical for the
- * request's key (any length: whatever was last stored).  Outcomes, in
+ * request's key (any length: whatever was last stored).  The body's
+ * length is the UDP length - 8 - 16: the Ethernet padding of a short
+ * frame is not part of it.  Outcomes, in
  * order: "hit", "miss", "stored", "refused".  Anything else is -1
  * (malformed), as is an id request() never produced.
  *

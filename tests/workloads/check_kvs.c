@@ -13,311 +13,7 @@
  * evictions from positions worked out by hand in the comments. */
 #include "tests/check_main.h"
 
-#include <stdio.h>
-#include <string.h>
-
-#include "devices/nic.h"
-#include "sim/proc.h"
-#include "tests/frames.h"
-#include "tests/kernel/kharness.h"
-#include "tests/workloads/kvs_ref.h"
-#include "workloads/kvs.h"
-#include "workloads/kvs_proto.h"
-
-#define LINK_GBPS 40u
-#define MAX_CAP 512u
-#define FRAME_CAP 1600u
-#define MAX_INJ 1024u
-#define MAX_PROCS 4u
-#define PORT0 9000u
-
-static const uint8_t CLIENT_MAC[6] = {0x02, 0, 0, 0, 0, 2}; /* frames.h's source */
-static const uint8_t HOST_IP[4] = {10, 0, 0, 1};
-
-typedef struct host {
-    kh_t h;
-    proc_rt_t *rt;
-    unsigned nprocs;
-    unsigned n;                           /* frames seen on the wire */
-    uint8_t frame[MAX_CAP][FRAME_CAP];
-    size_t len[MAX_CAP];
-    uint8_t inj[MAX_INJ][FRAME_CAP];      /* frames to put on the wire */
-    size_t inj_len[MAX_INJ];
-    unsigned ninj;
-    sim_time_t t0;                        /* the processes are ready */
-} host_t;
-
-static host_t H;
-
-/* ---------------------------------------------------------------- RFC checksums */
-
-/* ---------------------------------------------------------------- requests */
-
-typedef struct req {
-    uint64_t id;
-    unsigned op;                 /* 1 GET, 2 SET */
-    const char *key;
-    unsigned klen;
-    unsigned vlen;               /* SET: canonical bytes of this length */
-    uint16_t dport;
-    uint16_t sport;              /* 0: 40000 */
-    uint8_t sip_last;            /* 10.1.0.x, 0: 5 */
-} req_t;
-
-/* A request frame from the documented layout: 42 header bytes, the
- * 16-byte request header (id, a time), the body; valid checksums; padded
- * to 60 bytes.  Its length. */
-static size_t build_body(uint8_t *f, const uint8_t *body, size_t blen, uint64_t id,
-                         uint8_t sip_last, uint16_t sport, uint16_t dport)
-{
-    uint8_t sip[4] = {10, 1, 0, sip_last ? sip_last : 5};
-    size_t n = 42 + WL_PROTO_HDR + blen;
-    memset(f, 0, n < 60 ? 60 : n);
-    frame_udp4_headers(f, n, sip, HOST_IP, sport ? sport : 40000, dport);
-    for (int i = 0; i < 8; i++) {
-        f[42 + i] = (uint8_t)(id >> (56 - 8 * i));
-        f[50 + i] = (uint8_t)((0x1122334455667788ull + id) >> (56 - 8 * i));
-    }
-    if (blen)
-        memcpy(f + 42 + WL_PROTO_HDR, body, blen);
-    unsigned s = ~ones_sum(0, f + 14, 20) & 0xffff;
-    frame_put16(f + 24, s);
-    s = ~udp_sum(f) & 0xffff;
-    frame_put16(f + 40, s ? s : 0xffff);
-    return n < 60 ? 60 : n;
-}
-
-static size_t build(uint8_t *f, const req_t *r)
-{
-    uint8_t body[4 + 64 + FRAME_CAP];
-    body[0] = (uint8_t)r->op;
-    body[1] = (uint8_t)r->klen;
-    unsigned vlen = r->op == 2 ? r->vlen : 0;
-    body[2] = (uint8_t)(vlen >> 8);
-    body[3] = (uint8_t)vlen;
-    memcpy(body + 4, r->key, r->klen);
-    for (unsigned i = 0; i < vlen; i++)
-        body[4 + r->klen + i] = ref_value_byte(r->key, r->klen, i);
-    return build_body(f, body, 4 + r->klen + vlen, r->id, r->sip_last, r->sport, r->dport);
-}
-
-/* ---------------------------------------------------------------- the wire */
-
-static void on_wire_tx(void *ctx, const uint8_t *frame, size_t len, sim_time_t t_last_bit)
-{
-    host_t *x = ctx;
-    (void)t_last_bit;
-    if (x->n < MAX_CAP) {
-        memcpy(x->frame[x->n], frame, len < FRAME_CAP ? len : FRAME_CAP);
-        x->len[x->n] = len;
-    }
-    x->n++;
-}
-
-static void inject_event(sim_t *sim, void *arg, uint64_t i)
-{
-    (void)sim;
-    host_t *x = arg;
-    nic_wire_rx(x->h.m.nic, x->inj[i], x->inj_len[i]);
-}
-
-/* Put r on the wire at t (absolute); its slot. */
-static unsigned send_at(sim_time_t t, const req_t *r)
-{
-    ck_assert_uint_lt(H.ninj, MAX_INJ);
-    unsigned slot = H.ninj++;
-    H.inj_len[slot] = build(H.inj[slot], r);
-    sim_at(H.h.sim, t, inject_event, &H, slot);
-    return slot;
-}
-
-static unsigned send_raw_at(sim_time_t t, const uint8_t *f, size_t len)
-{
-    ck_assert_uint_lt(H.ninj, MAX_INJ);
-    unsigned slot = H.ninj++;
-    memcpy(H.inj[slot], f, len);
-    H.inj_len[slot] = len;
-    sim_at(H.h.sim, t, inject_event, &H, slot);
-    return slot;
-}
-
-/* ---------------------------------------------------------------- the host */
-
-/* nprocs kvs processes (one NIC queue each, process i on core i), process
- * i with params[i] (np[i] of them) plus instance=i, instances=nprocs. */
-static void host_up_med(unsigned nprocs, enum pk_mediation med, const wl_param_t *extra,
-                        size_t nextra)
-{
-    machine_cfg_t cfg;
-    machine_cfg_default(&cfg);
-    cfg.nvme_present = false;
-    cfg.nic.link_gbps = LINK_GBPS;
-    memset(&H, 0, sizeof H);
-    ck_assert_msg(kh_init(&H.h, &cfg) == 0, "%s", H.h.err);
-    kh_plan(&H.h, nprocs, 1, 0);
-    H.h.plan.mediation = med;
-    H.nprocs = nprocs;
-    ck_assert_msg(kh_boot(&H.h) == 0, "%s", H.h.err);
-    H.rt = proc_rt_create(&H.h.m, NULL);
-    ck_assert_ptr_nonnull(H.rt);
-    for (unsigned i = 0; i < nprocs; i++) {
-        char inst[12], insts[12], err[240] = "";
-        snprintf(inst, sizeof inst, "%u", i);
-        snprintf(insts, sizeof insts, "%u", nprocs);
-        wl_param_t p[16] = {{"instance", inst}, {"instances", insts}};
-        ck_assert_uint_le(nextra, 14);
-        if (nextra)
-            memcpy(p + 2, extra, nextra * sizeof *extra);
-        ck_assert_msg(proc_spawn(H.rt, i, kh_core(&H.h, i), &wl_app_kvs, p, 2 + nextra, err,
-                                 sizeof err) == 0,
-                      "%s", err);
-    }
-    nic_set_wire_tx(H.h.m.nic, on_wire_tx, &H);
-    proc_rt_start(H.rt);
-    sim_time_t t = 0;
-    for (unsigned i = 0; i < nprocs; i++)
-        if (kh_core_time(&H.h, kh_core(&H.h, i)) > t)
-            t = kh_core_time(&H.h, kh_core(&H.h, i));
-    H.t0 = t + SIM_US(20);
-    kh_run_until(&H.h, H.t0);
-}
-
-static void host_up(unsigned nprocs, const wl_param_t *extra, size_t nextra)
-{
-    host_up_med(nprocs, PK_MEDIATE_RANGE, extra, nextra);
-}
-
-static void host_down(void)
-{
-    proc_rt_destroy(H.rt);
-    kh_fini(&H.h);
-}
-
-static wl_kvs_counters_t counters(unsigned pid)
-{
-    wl_report_t r;
-    ck_assert_int_eq(proc_app_report(H.rt, pid, &r), 0);
-    wl_kvs_counters_t c;
-    memset(&c, 0, sizeof c);
-    static const struct {
-        const char *key;
-        size_t off;
-    } f[] = {
-        {"gets", offsetof(wl_kvs_counters_t, gets)},
-        {"sets", offsetof(wl_kvs_counters_t, sets)},
-        {"hits", offsetof(wl_kvs_counters_t, hits)},
-        {"misses", offsetof(wl_kvs_counters_t, misses)},
-        {"stored", offsetof(wl_kvs_counters_t, stored)},
-        {"refused", offsetof(wl_kvs_counters_t, refused)},
-        {"misrouted", offsetof(wl_kvs_counters_t, misrouted)},
-        {"malformed", offsetof(wl_kvs_counters_t, malformed)},
-        {"dropped", offsetof(wl_kvs_counters_t, dropped)},
-        {"prefilled", offsetof(wl_kvs_counters_t, prefilled)},
-        {"evictions", offsetof(wl_kvs_counters_t, evictions)},
-        {"log_wraps", offsetof(wl_kvs_counters_t, log_wraps)},
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        bool found = false;
-        for (size_t e = 0; e < r.n; e++)
-            if (strcmp(r.e[e].key, f[i].key) == 0 && r.e[e].kind == WL_REPORT_U64) {
-                memcpy((char *)&c + f[i].off, &r.e[e].u64, sizeof(uint64_t));
-                found = true;
-            }
-        ck_assert_msg(found, "report lacks %s", f[i].key);
-    }
-    return c;
-}
-
-static double hit_rate(unsigned pid)
-{
-    wl_report_t r;
-    ck_assert_int_eq(proc_app_report(H.rt, pid, &r), 0);
-    for (size_t e = 0; e < r.n; e++)
-        if (strcmp(r.e[e].key, "hit_rate") == 0 && r.e[e].kind == WL_REPORT_NUM)
-            return r.e[e].num;
-    ck_abort_msg("report lacks hit_rate");
-    return -1;
-}
-
-/* ---------------------------------------------------------------- responses */
-
-typedef struct resp {
-    unsigned op, status, vlen;
-    const uint8_t *value;
-} resp_t;
-
-/* The captured response to the request in injected slot `slot`: checks
- * its addresses (swapped), checksums (valid, UDP non-zero), lengths and
- * request header (unchanged), and returns its body. */
-static resp_t response_to(unsigned slot)
-{
-    const uint8_t *q = H.inj[slot];
-    uint64_t id = be64(q + 42);
-    for (unsigned i = 0; i < H.n && i < MAX_CAP; i++) {
-        const uint8_t *f = H.frame[i];
-        if (H.len[i] < 62 || be64(f + 42) != id)
-            continue;
-        size_t len = H.len[i];
-        unsigned ulen = be16(f + 38);
-        ck_assert_mem_eq(f, q + 6, 6);            /* to the client's MAC */
-        ck_assert_mem_eq(f, CLIENT_MAC, 6);
-        ck_assert_mem_eq(f + 6, q, 6);            /* from the host's */
-        ck_assert_mem_eq(f + 26, q + 30, 4);      /* IPv4 addresses swapped */
-        ck_assert_mem_eq(f + 30, q + 26, 4);
-        ck_assert_mem_eq(f + 34, q + 36, 2);      /* UDP ports swapped */
-        ck_assert_mem_eq(f + 36, q + 34, 2);
-        ck_assert_mem_eq(f + 42, q + 42, 16);     /* request header unchanged */
-        ck_assert_uint_eq(be16(f + 16), 20 + ulen);
-        ck_assert_uint_eq(len, 34 + ulen < 60 ? 60 : 34 + ulen);
-        ck_assert_uint_eq(ones_sum(0, f + 14, 20), 0xffff);
-        ck_assert_uint_ne(be16(f + 40), 0);
-        ck_assert_uint_eq(udp_sum(f), 0xffff);
-        ck_assert_uint_ge(ulen, 8 + 16 + 4);
-        resp_t r = {f[58], f[59], be16(f + 60), f + 62};
-        ck_assert_uint_eq(ulen, 8 + 16 + 4 + r.vlen);
-        return r;
-    }
-    ck_abort_msg("no response to request %llu", (unsigned long long)id);
-    return (resp_t){0, 0, 0, NULL};
-}
-
-static bool answered(unsigned slot)
-{
-    uint64_t id = be64(H.inj[slot] + 42);
-    for (unsigned i = 0; i < H.n && i < MAX_CAP; i++)
-        if (H.len[i] >= 62 && be64(H.frame[i] + 42) == id)
-            return true;
-    return false;
-}
-
-static void check_hit(unsigned slot, const char *key, unsigned klen, unsigned vlen)
-{
-    resp_t r = response_to(slot);
-    ck_assert_uint_eq(r.op, 1);
-    ck_assert_uint_eq(r.status, 0);
-    ck_assert_uint_eq(r.vlen, vlen);
-    for (unsigned i = 0; i < vlen; i++)
-        ck_assert_msg(r.value[i] == ref_value_byte(key, klen, i), "value byte %u: %u, want %u",
-                      i, r.value[i], ref_value_byte(key, klen, i));
-}
-
-static void check_status(unsigned slot, unsigned op, unsigned status)
-{
-    resp_t r = response_to(slot);
-    ck_assert_uint_eq(r.op, op);
-    ck_assert_uint_eq(r.status, status);
-    ck_assert_uint_eq(r.vlen, 0);
-}
-
-/* A key name of partition p of parts, from the k-th on: the index used. */
-static uint64_t key_in(unsigned p, unsigned parts, uint64_t k, char name[16])
-{
-    for (;; k++) {
-        ref_key_name(k, 16, name);
-        if (ref_partition(name, 16, parts) == p)
-            return k;
-    }
-}
+#include "tests/workloads/kvs_host.h"
 
 /* ---------------------------------------------------------------- tests */
 
@@ -364,8 +60,6 @@ START_TEST(test_set_then_get_returns_canonical_value)
 }
 END_TEST
 
-static uint16_t rss_queue(uint8_t sip_last, uint16_t sport, uint16_t dport);
-
 /* A request for partition 0's key sent to partition 1's port: the flow
  * director brings it to process 1, which refuses it (misrouted) and
  * stores nothing; process 0 then misses the key.  A request to a port no
@@ -403,20 +97,6 @@ START_TEST(test_misrouted_request_refused_and_counted)
     host_down();
 }
 END_TEST
-
-/* The queue RSS would pick: Toeplitz over source IP, destination IP,
- * source port, destination port (MRQC's UDP 4-tuple), RETA[hash & 127],
- * the kernel's RETA round robin over the processes' queues. */
-static uint16_t rss_queue(uint8_t sip_last, uint16_t sport, uint16_t dport)
-{
-    uint8_t in[12] = {10, 1, 0, sip_last, 10, 0, 0, 1};
-    frame_put16(in + 8, sport);
-    frame_put16(in + 10, dport);
-    uint32_t h = nic_rss_toeplitz(kh_rss_key, sizeof kh_rss_key, in, sizeof in);
-    struct pk_info info;
-    ck_assert_int_eq(kh_info(&H.h, (h & 127) % H.nprocs, &info), 0);
-    return info.nic_queue[0];
-}
 
 /* Four processes; for each partition, requests from flows RSS would send
  * to another process's queue.  With steering every one arrives on the
@@ -689,8 +369,17 @@ END_TEST
 
 /* The client-side protocol module drives four prefilled processes: a
  * Zipf mix of GETs and SETs, every response is correct by its check, and
- * every GET hits (prefilled keys; SETs store canonical values). */
-START_TEST(test_proto_module_drives_the_servers)
+ * every GET hits (prefilled keys; SETs store canonical values).  Run
+ * twice over: the same bytes on the wire in the same order, the same
+ * time on every core (determinism). */
+typedef struct run_trace {
+    unsigned n;
+    size_t len[MAX_CAP];
+    uint8_t frame[MAX_CAP][FRAME_CAP];
+    sim_time_t acct[4][CPU_MODES];
+} run_trace_t;
+
+static void proto_run(run_trace_t *out)
 {
     enum { N = 400 };
     static const wl_param_t p[] = {{"prefill", "1000"}, {"value_bytes", "32"}};
@@ -717,7 +406,7 @@ START_TEST(test_proto_module_drives_the_servers)
     }
     kh_run_until(&H.h, t + SIM_US(200));
     ck_assert_uint_eq(H.n, N);
-    unsigned out[4] = {0};
+    unsigned out_of[4] = {0};
     for (uint64_t id = 0; id < N; id++) {
         const uint8_t *f = NULL;
         for (unsigned i = 0; i < H.n; i++)
@@ -727,11 +416,11 @@ START_TEST(test_proto_module_drives_the_servers)
         (void)response_to(slot[id]); /* addresses, checksums, lengths */
         int o = v.response(v.ctx, id, f + 58, be16(f + 38) - 8 - 16);
         ck_assert_msg(o >= 0, "response to %llu rejected", (unsigned long long)id);
-        out[o]++;
+        out_of[o]++;
     }
-    ck_assert_uint_eq(out[WL_KVS_OUT_HIT], kp.gets);
-    ck_assert_uint_eq(out[WL_KVS_OUT_STORED], kp.sets);
-    ck_assert_uint_eq(out[WL_KVS_OUT_MISS] + out[WL_KVS_OUT_REFUSED], 0);
+    ck_assert_uint_eq(out_of[WL_KVS_OUT_HIT], kp.gets);
+    ck_assert_uint_eq(out_of[WL_KVS_OUT_STORED], kp.sets);
+    ck_assert_uint_eq(out_of[WL_KVS_OUT_MISS] + out_of[WL_KVS_OUT_REFUSED], 0);
     uint64_t served = 0;
     for (unsigned pid = 0; pid < 4; pid++) {
         wl_kvs_counters_t k = counters(pid);
@@ -740,8 +429,24 @@ START_TEST(test_proto_module_drives_the_servers)
         served += k.gets + k.sets;
     }
     ck_assert_uint_eq(served, N);
+    out->n = H.n;
+    memcpy(out->len, H.len, sizeof out->len);
+    memcpy(out->frame, H.frame, sizeof out->frame);
+    for (unsigned c4 = 0; c4 < 4; c4++)
+        memcpy(out->acct[c4], H.h.m.cores[c4].acct, sizeof out->acct[c4]);
     wl_kvs_proto_free(&kp);
     host_down();
+}
+
+START_TEST(test_proto_module_drives_the_servers)
+{
+    static run_trace_t a, b;
+    proto_run(&a);
+    proto_run(&b);
+    ck_assert_uint_eq(a.n, b.n);
+    ck_assert_mem_eq(a.len, b.len, sizeof a.len);
+    ck_assert(memcmp(a.frame, b.frame, sizeof a.frame) == 0);
+    ck_assert_mem_eq(a.acct, b.acct, sizeof a.acct);
 }
 END_TEST
 
@@ -781,6 +486,60 @@ START_TEST(test_bad_parameters_refused)
 }
 END_TEST
 
+/* wait=1: the process blocks in pk_enter when idle and the NIC's
+ * interrupt wakes it; requests are still answered. */
+START_TEST(test_wait_mode_blocks_and_answers)
+{
+    static const wl_param_t p[] = {{"wait", "1"}};
+    host_up(1, p, 1);
+    sim_time_t t = H.t0 + SIM_US(10);
+    unsigned s = send_at(t, &(req_t){.id = 1, .op = 2, .key = "k", .klen = 1, .vlen = 10,
+                                     .dport = PORT0});
+    unsigned g = send_at(t + SIM_US(50), &(req_t){.id = 2, .op = 1, .key = "k", .klen = 1,
+                                                  .dport = PORT0});
+    kh_run_until(&H.h, t + SIM_US(200));
+    check_status(s, 2, 0);
+    check_hit(g, "k", 1, 10);
+    proc_rt_settle(H.rt);
+    const proc_stats_t *ps = proc_stats(H.rt, 0);
+    ck_assert_uint_ge(ps->blocks, 2);
+    ck_assert_uint_ge(ps->wakeups, 2);
+    host_down();
+}
+END_TEST
+
+/* 64 requests arriving at once are answered in batches of up to `burst`
+ * frames, one pk_enter per batch: with burst 32 at least 2 calls (and far
+ * fewer than one per request), with burst 8 at least 8. */
+START_TEST(test_requests_batched_per_enter)
+{
+    static const struct {
+        const char *burst;
+        unsigned lo, hi;
+    } runs[] = {{"32", 2, 8}, {"8", 8, 32}};
+    for (size_t r = 0; r < 2; r++) {
+        wl_param_t p[1] = {{"burst", runs[r].burst}};
+        host_up(1, p, 1);
+        proc_rt_settle(H.rt);
+        uint64_t calls0 = proc_stats(H.rt, 0)->syscalls;
+        sim_time_t t = H.t0 + SIM_US(10);
+        static char names[64][16];
+        for (unsigned i = 0; i < 64; i++) {
+            ref_key_name(i, 16, names[i]);
+            send_at(t, &(req_t){.id = i, .op = 2, .key = names[i], .klen = 16, .vlen = 16,
+                                .dport = PORT0, .sport = (uint16_t)(3000 + i)});
+        }
+        kh_run_until(&H.h, t + SIM_US(300));
+        ck_assert_uint_eq(H.n, 64);
+        ck_assert_uint_eq(counters(0).stored, 64);
+        uint64_t calls = proc_stats(H.rt, 0)->syscalls - calls0;
+        ck_assert_msg(calls >= runs[r].lo && calls <= runs[r].hi, "burst %s: %llu calls",
+                      runs[r].burst, (unsigned long long)calls);
+        host_down();
+    }
+}
+END_TEST
+
 static Suite *kvs_suite(void)
 {
     Suite *s = suite_create("kvs");
@@ -796,6 +555,8 @@ static Suite *kvs_suite(void)
     tcase_add_test(tc, test_item_longer_than_log_refused);
     tcase_add_test(tc, test_proto_module_drives_the_servers);
     tcase_add_test(tc, test_bad_parameters_refused);
+    tcase_add_test(tc, test_wait_mode_blocks_and_answers);
+    tcase_add_test(tc, test_requests_batched_per_enter);
     suite_add_tcase(s, tc);
     return s;
 }
