@@ -626,6 +626,31 @@ const wl_echo_counters_t *wl_echo_counters(const void *state)
     return &((const echo_t *)state)->c;
 }
 
+const char *wl_echo_drop_name(wl_echo_drop_t d)
+{
+    static const char *const names[WL_ECHO_DROP_KINDS] = {
+        [WL_ECHO_DROP_RUNT] = "runt",         [WL_ECHO_DROP_MAC] = "not_our_mac",
+        [WL_ECHO_DROP_NOT_IPV4] = "not_ipv4", [WL_ECHO_DROP_NOT_UDP] = "not_udp",
+        [WL_ECHO_DROP_BAD_IP] = "bad_ip",     [WL_ECHO_DROP_PORT] = "other_port",
+    };
+    return (unsigned)d < WL_ECHO_DROP_KINDS ? names[d] : "?";
+}
+
+/* requests echoed, frames not echoed by reason, and the loop's troubles. */
+static void echo_report(const void *state, wl_report_t *r)
+{
+    const echo_t *e = state;
+    wl_report_u64(r, "echoed", e->st.requests);
+    for (int d = 0; d < WL_ECHO_DROP_KINDS; d++) {
+        char key[WL_REPORT_KEY];
+        snprintf(key, sizeof key, "not_echoed.%s", wl_echo_drop_name((wl_echo_drop_t)d));
+        wl_report_u64(r, key, e->c.dropped[d]);
+    }
+    wl_report_u64(r, "tx_retries", e->c.tx_retries);
+    wl_report_u64(r, "lost_bufs", e->c.lost_bufs);
+    wl_report_u64(r, "buffers", e->c.buffers);
+}
+
 const wl_app_t wl_app_echo = {
     .name = "echo",
     .params = echo_params,
@@ -633,4 +658,5 @@ const wl_app_t wl_app_echo = {
     .start = echo_start,
     .step = echo_step,
     .stats = echo_stats,
+    .report = echo_report,
 };

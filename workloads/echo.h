@@ -7,7 +7,10 @@
  *          arrives (the kernel unmasks the process's interrupts)
  *   burst  frames read per queue per step, 1..1024 (default 32, DPDK's
  *          customary burst): a step that hits it returns WL_STEP_BUSY
- *   port   serve only this UDP destination port, 1..65535 (default: any) */
+ *   port   serve only this UDP destination port, 1..65535 (default: any)
+ *
+ * Report (results.json processes[].report): echoed, not_echoed.<reason>
+ * (wl_echo_drop_name), tx_retries, lost_bufs, buffers. */
 #ifndef PARASIM_WORKLOADS_ECHO_H
 #define PARASIM_WORKLOADS_ECHO_H
 
@@ -49,7 +52,11 @@ typedef struct wl_echo_counters {
 int wl_echo_reply_headers(uint8_t *h, uint32_t n, uint32_t len, const uint8_t mac[6],
                           uint16_t port, uint32_t *hdr);
 
-/* The echo process's own counters, from its state. */
+/* "runt", "not_our_mac", "not_ipv4", "not_udp", "bad_ip", "other_port". */
+const char *wl_echo_drop_name(wl_echo_drop_t d);
+
+/* The echo process's own counters, from its state (also its report:
+ * echoed, not_echoed.<reason>, tx_retries, lost_bufs, buffers). */
 const wl_echo_counters_t *wl_echo_counters(const void *state);
 
 #endif

@@ -271,6 +271,19 @@ START_TEST(test_other_frames_are_dropped_and_buffers_recycled)
     ck_assert_uint_eq(s.rx_frames, n + 1);
     ck_assert_uint_eq(s.requests, 1);
     ck_assert_uint_eq(nic_queue_stats(H.h.m.nic, 0)->rx_drops[NIC_DROP_NO_DESC], 0);
+    /* the report says why: n/2 TCP (even i), n/2 ARP (odd i) */
+    static wl_report_t rep;
+    ck_assert_int_eq(proc_app_report(H.rt, 0, &rep), 0);
+    static const char *const keys[] = {"echoed", "not_echoed.not_udp", "not_echoed.not_ipv4",
+                                       "not_echoed.runt"};
+    uint64_t expect[4] = {1, (n + 1) / 2, n / 2, 0};
+    for (size_t k = 0; k < 4; k++) {
+        size_t i = 0;
+        while (i < rep.n && strcmp(rep.e[i].key, keys[k]))
+            i++;
+        ck_assert_msg(i < rep.n, "%s missing", keys[k]);
+        ck_assert_uint_eq(rep.e[i].u64, expect[k]);
+    }
     host_down();
 }
 END_TEST
