@@ -6,10 +6,13 @@
  * escaping, ill-formed UTF-8 becomes U+FFFD; .json.gz gunzips (zlib) to
  * the same bytes, with a header free of time and name; the same timeline
  * gives the same bytes; CSV parses back (RFC 4180) to the same records; a
- * window cuts as hand-computed; bad paths fail with one message. */
+ * window cuts as hand-computed; bad paths fail with one message.  Each
+ * kind of event uses only keys, with their JSON types, that the format's
+ * own test data (catapult's simple_trace.json) uses for that kind. */
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"
 #include "tests/traces/tl_fixture.h"
+#include "tests/traces/tt.h"
 #include "traces/timeline.h"
 #include "traces/tl_export.h"
 
@@ -554,6 +557,61 @@ START_TEST(test_window)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- format */
+
+/* Every key of ours is one that some event of catapult's test data with
+ * the same ph (and name, for M) has, with the same JSON type. */
+static void same_keys(const cJSON *ours, const cJSON *theirs, const char *ph)
+{
+    bool name = !strcmp(ph, "M");
+    const cJSON *k;
+    cJSON_ArrayForEach(k, ours)
+    {
+        bool found = false;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, theirs)
+        {
+            if (strcmp(str(e, "ph"), ph) || (name && strcmp(str(e, "name"), str(ours, "name"))))
+                continue;
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, k->string);
+            found |= t && (t->type & 0xff) == (k->type & 0xff);
+        }
+        ck_assert_msg(found, "key %s (ph %s) not in the format's test data", k->string, ph);
+    }
+}
+
+START_TEST(test_keys_as_catapult)
+{
+    size_t n;
+    char *ref = (char *)tt_slurp(tt_shared("catapult_simple_trace.json"), &n);
+    cJSON *cat = cJSON_Parse(ref);
+    ck_assert_ptr_nonnull(cat);
+    const cJSON *theirs = cJSON_GetObjectItemCaseSensitive(cat, "traceEvents");
+    tl_timeline_t *t = fixture();
+    chrome_t c;
+    chrome_parse(&c, export_chrome(t, "fx.json", NULL));
+    for (int i = 0; i < c.nevents; i++) {
+        const cJSON *e = cJSON_GetArrayItem(c.events, i);
+        const char *ph = str(e, "ph");
+        if (!strcmp(ph, "M") && strcmp(str(e, "name"), "thread_name"))
+            continue; /* process_* events: not in that file */
+        if (!strcmp(ph, "i")) { /* the file spells instants "I", the older way */
+            ck_assert(!strcmp(str(e, "s"), "g") || !strcmp(str(e, "s"), "p") ||
+                      !strcmp(str(e, "s"), "t"));
+            ph = "I";
+        }
+        cJSON *copy = cJSON_Duplicate(e, true);
+        cJSON_ReplaceItemInObjectCaseSensitive(copy, "ph", cJSON_CreateString(ph));
+        same_keys(copy, theirs, ph);
+        cJSON_Delete(copy);
+    }
+    chrome_free(&c);
+    cJSON_Delete(cat);
+    free(ref);
+    tl_free(t);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- numbers */
 
 START_TEST(test_us_text)
@@ -642,6 +700,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_csv_spans);
     tcase_add_test(tc, test_csv_counters_instants);
     tcase_add_test(tc, test_window);
+    tcase_add_test(tc, test_keys_as_catapult);
     tcase_add_test(tc, test_us_text);
     tcase_add_test(tc, test_empty_timeline);
     tcase_add_test(tc, test_write_errors);
