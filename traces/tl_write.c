@@ -1,12 +1,19 @@
 /* traces/tl_write: the timeline writer (traces/timeline.h).
  *
  * Records are encoded straight into a fixed buffer (no allocation per
- * record); the buffer goes through deflate only when it is nearly full, and
- * deflate's output is written to FILE.tmp through a second fixed buffer, so
- * memory stays bounded whatever the run's length.  The first failure (a
- * write error, zlib's) is remembered: every later call returns -1 and
+ * record).  A full buffer is handed to a compressor thread, which deflates
+ * it and writes the output to FILE.tmp, while the caller goes on filling
+ * the other buffer: the caller's cost per span is the varint encoding
+ * only, deflate runs beside the simulation (it costs ~10x the encoding,
+ * see tests/bench/bench_timeline.c).  The caller waits only when the
+ * compressor is a whole buffer behind, so memory stays bounded (two record
+ * buffers and one output buffer) whatever the run's length.  deflate sees
+ * the same buffers in the same order whatever the timing, so the bytes
+ * are the same.  The compressor's first failure (a write error, zlib's) is
+ * picked up at the next hand-over: every later call returns -1 and
  * tl_writer_close() reports it. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +22,15 @@
 #include "traces/tl_int.h"
 
 #define TL_BUF (256u * 1024u)  /* records before deflate, and deflate's output */
-/* Level 1 (Z_BEST_SPEED): recording must stay cheap; measured in the
- * report of issue 6 (bytes/span and spans/s at levels 1 and 6). */
+/* Level 1 (Z_BEST_SPEED), the default strategy: on the bench's pattern,
+ * level 6 is 3.4x slower for a file 3% smaller, Huffman-only 1.5x faster
+ * for a file 31% larger (tests/bench/bench_timeline.c, issue 6's report). */
+#ifndef TL_LEVEL
 #define TL_LEVEL Z_BEST_SPEED
+#endif
+#ifndef TL_STRATEGY
+#define TL_STRATEGY Z_DEFAULT_STRATEGY
+#endif
 
 typedef struct tl_wtrack {
     uint64_t last_t;   /* the previous record's time (a span's t0) */
@@ -26,17 +39,29 @@ typedef struct tl_wtrack {
 } tl_wtrack_t;
 
 struct tl_writer {
-    FILE *f;
     char *path, *tmp;
-    z_stream z;
-    bool z_open;
-    bool failed;
-    char msg[256];
+    bool failed;             /* caller's side: every call now returns -1 */
+    char msg[512];
     tl_wtrack_t *tracks;
     size_t ntracks, cap_tracks;
     uint64_t n_span, n_inst, n_ctr;
+    uint8_t *buf;            /* the buffer being filled: bufs[cur] */
     size_t len;              /* bytes in buf */
-    uint8_t buf[TL_BUF];     /* encoded records */
+    int cur;
+    /* The compressor thread.  Under mu: job, job_len, job_finish, quit,
+     * zfailed, zmsg.  Its own: f, z, out. */
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool th_open;
+    int job;                 /* the buffer handed over, -1: none */
+    size_t job_len;
+    bool job_finish, quit, zfailed;
+    char zmsg[200];
+    FILE *f;
+    z_stream z;
+    bool z_open;
+    uint8_t bufs[2][TL_BUF]; /* encoded records */
     uint8_t out[TL_BUF];     /* deflate's output */
 };
 
@@ -60,28 +85,80 @@ static void put_le64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Deflate buf (flush: Z_NO_FLUSH or Z_FINISH) and write what comes out. */
-static int pump(tl_writer_t *w, int flush)
+/* Compressor side: deflate n bytes of in (flush: Z_NO_FLUSH or Z_FINISH)
+ * and write what comes out.  NULL, or what failed. */
+static const char *pump(tl_writer_t *w, const uint8_t *in, size_t n, int flush)
 {
-    if (w->failed)
-        return -1;
-    w->z.next_in = w->buf;
-    w->z.avail_in = (uInt)w->len;
+    w->z.next_in = (uint8_t *)in;
+    w->z.avail_in = (uInt)n;
     int rc;
     do {
         w->z.next_out = w->out;
         w->z.avail_out = TL_BUF;
         rc = deflate(&w->z, flush);
-        if (rc == Z_STREAM_ERROR) {
-            fail(w, "zlib deflate failed", w->z.msg);
-            return -1;
-        }
-        size_t n = TL_BUF - w->z.avail_out;
-        if (n && fwrite(w->out, 1, n, w->f) != n) {
-            fail(w, "write error", strerror(errno));
-            return -1;
-        }
+        if (rc == Z_STREAM_ERROR)
+            return "zlib deflate failed";
+        size_t m = TL_BUF - w->z.avail_out;
+        if (m && fwrite(w->out, 1, m, w->f) != m)
+            return strerror(errno);
     } while (w->z.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+    return NULL;
+}
+
+static void *compressor(void *arg)
+{
+    tl_writer_t *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->job < 0 && !w->quit)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->job < 0)
+            break;
+        int job = w->job;
+        size_t n = w->job_len;
+        bool finish = w->job_finish, skip = w->zfailed;
+        pthread_mutex_unlock(&w->mu);
+        const char *why = skip ? NULL : pump(w, w->bufs[job], n, finish ? Z_FINISH : Z_NO_FLUSH);
+        if (!why && !skip && finish && fflush(w->f) != 0)
+            why = strerror(errno);
+        pthread_mutex_lock(&w->mu);
+        if (why && !w->zfailed) {
+            w->zfailed = true;
+            snprintf(w->zmsg, sizeof w->zmsg, "cannot write the timeline: %s", why);
+        }
+        w->job = -1;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Caller side: wait for the compressor to be idle; -1 if it failed. */
+static int wait_idle(tl_writer_t *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->job >= 0)
+        pthread_cond_wait(&w->cv, &w->mu);
+    bool zf = w->zfailed;
+    if (zf)
+        fail(w, w->zmsg, NULL);
+    pthread_mutex_unlock(&w->mu);
+    return zf ? -1 : 0;
+}
+
+/* Hand the filled buffer over and switch to the other one. */
+static int hand_over(tl_writer_t *w, bool finish)
+{
+    if (wait_idle(w))
+        return -1;
+    pthread_mutex_lock(&w->mu);
+    w->job = w->cur;
+    w->job_len = w->len;
+    w->job_finish = finish;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    w->cur ^= 1;
+    w->buf = w->bufs[w->cur];
     w->len = 0;
     return 0;
 }
@@ -92,8 +169,32 @@ static inline int room(tl_writer_t *w)
     if (w->failed)
         return -1;
     if (w->len + TL_REC_MAX > TL_BUF)
-        return pump(w, Z_NO_FLUSH);
+        return hand_over(w, false);
     return 0;
+}
+
+/* Stop the compressor (after its current job) and free everything. */
+static void release(tl_writer_t *w)
+{
+    if (w->th_open) {
+        pthread_mutex_lock(&w->mu);
+        w->quit = true;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->th, NULL);
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+    }
+    if (w->z_open)
+        deflateEnd(&w->z);
+    if (w->f) {
+        fclose(w->f);
+        remove(w->tmp);
+    }
+    free(w->tracks);
+    free(w->path);
+    free(w->tmp);
+    free(w);
 }
 
 tl_writer_t *tl_writer_open(const char *path, uint64_t t_from_ps, uint64_t t_to_ps, char *err,
@@ -107,7 +208,12 @@ tl_writer_t *tl_writer_open(const char *path, uint64_t t_from_ps, uint64_t t_to_
     }
     if (!w || !w->path || !w->tmp) {
         snprintf(err, errlen, "%s: out of memory", path);
-        goto fail;
+        if (w) {
+            free(w->path);
+            free(w->tmp);
+        }
+        free(w);
+        return NULL;
     }
     memcpy(w->path, path, pl + 1);
     memcpy(w->tmp, path, pl);
@@ -127,22 +233,33 @@ tl_writer_t *tl_writer_open(const char *path, uint64_t t_from_ps, uint64_t t_to_
         snprintf(err, errlen, "%s: write error: %s", path, strerror(errno));
         goto fail;
     }
-    if (deflateInit(&w->z, TL_LEVEL) != Z_OK) {
+    if (deflateInit2(&w->z, TL_LEVEL, Z_DEFLATED, 15, 8, TL_STRATEGY) != Z_OK) {
         snprintf(err, errlen, "%s: zlib deflateInit failed", path);
         goto fail;
     }
     w->z_open = true;
+    w->job = -1;
+    w->buf = w->bufs[0];
+    if (pthread_mutex_init(&w->mu, NULL) != 0)
+        goto fail_thread;
+    if (pthread_cond_init(&w->cv, NULL) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        goto fail_thread;
+    }
+    if (pthread_create(&w->th, NULL, compressor, w) != 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        goto fail_thread;
+    }
+    w->th_open = true;
     return w;
+fail_thread:
+    snprintf(err, errlen, "%s: cannot start the compressor thread", path);
 fail:
-    if (w && w->f) {
-        fclose(w->f);
-        remove(w->tmp);
-    }
-    if (w) {
-        free(w->path);
-        free(w->tmp);
-    }
-    free(w);
+    if (w && w->path)
+        release(w);
+    else
+        free(w);
     return NULL;
 }
 
@@ -274,16 +391,6 @@ uint64_t tl_writer_records(const tl_writer_t *w)
     return w->n_span + w->n_inst + w->n_ctr;
 }
 
-static void release(tl_writer_t *w)
-{
-    if (w->z_open)
-        deflateEnd(&w->z);
-    free(w->tracks);
-    free(w->path);
-    free(w->tmp);
-    free(w);
-}
-
 int tl_writer_close(tl_writer_t *w, char *err, size_t errlen)
 {
     if (room(w) == 0) {
@@ -294,11 +401,12 @@ int tl_writer_close(tl_writer_t *w, char *err, size_t errlen)
         p = tl_put_varint(p, w->n_inst);
         p = tl_put_varint(p, w->n_ctr);
         w->len = (size_t)(p - w->buf);
-        pump(w, Z_FINISH);
+        hand_over(w, true);
     }
-    if (fflush(w->f) != 0)
-        fail(w, "write error", strerror(errno));
-    if (fclose(w->f) != 0)
+    wait_idle(w);
+    FILE *f = w->f;
+    w->f = NULL; /* the compressor is idle: the file is the caller's */
+    if (fclose(f) != 0)
         fail(w, "write error", strerror(errno));
     if (!w->failed && rename(w->tmp, w->path) != 0)
         fail(w, "cannot rename the .tmp file into place", strerror(errno));
@@ -314,9 +422,6 @@ int tl_writer_close(tl_writer_t *w, char *err, size_t errlen)
 
 void tl_writer_abort(tl_writer_t *w)
 {
-    if (!w)
-        return;
-    fclose(w->f);
-    remove(w->tmp);
-    release(w);
+    if (w)
+        release(w); /* waits for the compressor, closes and removes FILE.tmp */
 }

@@ -131,7 +131,7 @@ START_TEST(sorted_per_track)
     const char *p = path_of("b.tl");
     tl_writer_t *w = open_w(p);
     for (int k = 0; k < 3; k++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof name, "core %d", k);
         ck_assert_int_eq(tl_add_track(w, TL_TRACK_CORE, name, ""), k);
     }
@@ -276,15 +276,451 @@ START_TEST(tmp_then_rename)
 }
 END_TEST
 
+/* Many records across many buffers (the writer's hand-overs, the reader's
+ * refills): every field comes back as the formula that made it. */
+START_TEST(many_records)
+{
+    const char *p = path_of("m.tl");
+    tl_writer_t *w = open_w(p);
+    enum { CORES = 5, N = 100000 };
+    for (int k = 0; k < CORES; k++)
+        ck_assert_int_eq(tl_add_track(w, TL_TRACK_CORE, "c", ""), k);
+    ck_assert_int_eq(tl_add_track(w, TL_TRACK_COUNTER, "q", ""), CORES);
+    for (uint64_t i = 0; i < N; i++) {
+        /* span i: track i % CORES, t0 = 1000 * i + (i * 7) % 13, length i % 900,
+         * arg i * 0x9E3779B97F4A7C15 (every bit pattern) */
+        tl_span_t s = {.t0 = 1000 * i + (i * 7) % 13, .arg = i * 0x9E3779B97F4A7C15ull,
+                       .track = (uint32_t)(i % CORES), .pid = (uint16_t)(i % 70000 == 0 ? TL_NO_PID : i),
+                       .mode = (uint8_t)(i % TL_MODES), .what = (uint8_t)(i % TL_WHAT_COUNT)};
+        s.t1 = s.t0 + i % 900;
+        ck_assert_int_eq(tl_add_span(w, &s), 0);
+        if (i % 3 == 0) {
+            tl_counter_t c = {.t = 1000 * i, .value = (int64_t)(i * 31) - 4000000, .track = CORES};
+            ck_assert_int_eq(tl_add_counter(w, &c), 0);
+        }
+    }
+    close_w(w);
+    tl_timeline_t *t = load_ok(p);
+    ck_assert_uint_eq(t->nspans, N);
+    ck_assert_uint_eq(t->ncounters, (N + 2) / 3); /* i = 0, 3, ..., N - 1 */
+    for (size_t k = 0; k < CORES; k++) {
+        ck_assert_uint_eq(t->span_first[k], k * (N / CORES));
+        for (size_t j = 0; j < N / CORES; j++) {
+            uint64_t i = j * CORES + k;
+            const tl_span_t *s = &t->spans[t->span_first[k] + j];
+            ck_assert_uint_eq(s->t0, 1000 * i + (i * 7) % 13);
+            ck_assert_uint_eq(s->t1, s->t0 + i % 900);
+            ck_assert_uint_eq(s->arg, i * 0x9E3779B97F4A7C15ull);
+            ck_assert_uint_eq(s->pid, i % 70000 == 0 ? TL_NO_PID : (uint16_t)i);
+            ck_assert_uint_eq(s->mode, i % TL_MODES);
+            ck_assert_uint_eq(s->what, i % TL_WHAT_COUNT);
+        }
+    }
+    for (size_t j = 0; j < (N + 2) / 3; j++) {
+        ck_assert_uint_eq(t->counters[j].t, 3000 * j);
+        ck_assert_int_eq(t->counters[j].value, (int64_t)(3 * j * 31) - 4000000);
+    }
+    ck_assert_uint_eq(t->t_min, 0);
+    ck_assert_uint_eq(t->t_max, 1000ull * (N - 1) + ((N - 1) * 7) % 13 + (N - 1) % 900);
+    tl_free(t);
+}
+END_TEST
+
+/* Same calls, same bytes. */
+static size_t read_all(const char *p, uint8_t **out)
+{
+    FILE *f = fopen(p, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *out = malloc((size_t)n + 1);
+    ck_assert_uint_eq(fread(*out, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return (size_t)n;
+}
+
+static void write_same(const char *p)
+{
+    tl_writer_t *w = open_w(p);
+    tl_add_track(w, TL_TRACK_CORE, "core 0", "a");
+    tl_add_track(w, TL_TRACK_CORE, "core 1", "b");
+    tl_add_meta(w, "seed", "1");
+    for (uint64_t i = 0; i < 60000; i++) {
+        tl_span_t s = {.t0 = 10 * i, .t1 = 10 * i + i % 10, .arg = i * i, .track = (uint32_t)(i & 1),
+                       .pid = 3, .mode = TL_POLL, .what = TL_WHAT_POLL};
+        ck_assert_int_eq(tl_add_span(w, &s), 0);
+    }
+    close_w(w);
+}
+
+START_TEST(deterministic)
+{
+    char a[192], b[192];
+    snprintf(a, sizeof a, "%s", path_of("1.tl"));
+    snprintf(b, sizeof b, "%s", path_of("2.tl"));
+    write_same(a);
+    write_same(b);
+    uint8_t *x, *y;
+    size_t nx = read_all(a, &x), ny = read_all(b, &y);
+    ck_assert_uint_eq(nx, ny);
+    ck_assert_int_eq(memcmp(x, y, nx), 0);
+    free(x);
+    free(y);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- the bytes */
+
+/* An independent LEB128 decoder. */
+static uint64_t vget(const uint8_t **pp)
+{
+    uint64_t v = 0;
+    int shift = 0;
+    const uint8_t *p = *pp;
+    do {
+        v |= (uint64_t)(*p & 0x7f) << shift;
+        shift += 7;
+    } while (*p++ & 0x80);
+    *pp = p;
+    return v;
+}
+
+static void vstr(const uint8_t **pp, const char *want)
+{
+    uint64_t n = vget(pp);
+    ck_assert_uint_eq(n, strlen(want));
+    ck_assert_int_eq(memcmp(*pp, want, n), 0);
+    *pp += n;
+}
+
+START_TEST(bytes_on_disk)
+{
+    const char *p = path_of("e.tl");
+    const uint64_t from = 0x0102030405060708ull, to = 0xF0E0D0C0B0A09080ull;
+    tl_writer_t *w = tl_writer_open(p, from, to, err, sizeof err);
+    ck_assert_msg(w != NULL, "%s", err);
+    tl_add_track(w, TL_TRACK_CORE, "core 0", "kvs3");
+    tl_add_track(w, TL_TRACK_COUNTER, "fill", "");
+    tl_span_t s1 = {.t0 = 300, .t1 = 1000, .arg = 5, .track = 0, .pid = 2, .mode = TL_USER,
+                    .what = TL_WHAT_APP};
+    tl_span_t s2 = {.t0 = 1000, .t1 = 1000 + 200000, .arg = UINT64_MAX, .track = 0,
+                    .pid = TL_NO_PID, .mode = TL_IRQ, .what = TL_WHAT_IRQ};
+    tl_counter_t c1 = {.t = 128, .value = -3, .track = 1};
+    tl_add_span(w, &s1);
+    tl_add_counter(w, &c1);
+    tl_add_span(w, &s2);
+    tl_add_meta(w, "seed", "42");
+    close_w(w);
+
+    /* The header, from the specification. */
+    FILE *f = fopen(p, "rb");
+    ck_assert_ptr_nonnull(f);
+    uint8_t h[32], want[32] = {'P', 'S', 'T', 'L', 'I', 'N', 'E', '1', 1, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 8; i++) {
+        want[16 + i] = (uint8_t)(from >> (8 * i));
+        want[24 + i] = (uint8_t)(to >> (8 * i));
+    }
+    ck_assert_uint_eq(fread(h, 1, 32, f), 32);
+    ck_assert_int_eq(memcmp(h, want, 32), 0);
+    fclose(f);
+
+    /* The rest is one zlib stream: zlib's uncompress() takes all of it. */
+    uint8_t *file;
+    size_t n = read_all(p, &file);
+    uint8_t raw[4096];
+    uLongf rawlen = sizeof raw;
+    ck_assert_int_eq(uncompress(raw, &rawlen, file + 32, n - 32), Z_OK);
+    free(file);
+
+    const uint8_t *q = raw;
+    ck_assert_uint_eq(*q++, 1); /* TRACK core, "core 0", "kvs3" */
+    ck_assert_uint_eq(vget(&q), 0);
+    vstr(&q, "core 0");
+    vstr(&q, "kvs3");
+    ck_assert_uint_eq(*q++, 1); /* TRACK counter */
+    ck_assert_uint_eq(vget(&q), 1);
+    vstr(&q, "fill");
+    vstr(&q, "");
+    ck_assert_uint_eq(*q++, 2); /* SPAN s1: dt0 from 0 */
+    uint64_t want1[] = {0, 300, 700, TL_USER, 3, TL_WHAT_APP, 5};
+    for (int i = 0; i < 7; i++)
+        ck_assert_uint_eq(vget(&q), want1[i]);
+    ck_assert_uint_eq(*q++, 4); /* COUNTER: dt 128, zigzag(-3) = 5 */
+    ck_assert_uint_eq(vget(&q), 1);
+    ck_assert_uint_eq(vget(&q), 128);
+    ck_assert_uint_eq(vget(&q), 5);
+    ck_assert_uint_eq(*q++, 2); /* SPAN s2: dt0 = 1000 - 300, no pid -> 0 */
+    uint64_t want2[] = {0, 700, 200000, TL_IRQ, 0, TL_WHAT_IRQ, UINT64_MAX};
+    for (int i = 0; i < 7; i++)
+        ck_assert_uint_eq(vget(&q), want2[i]);
+    ck_assert_uint_eq(*q++, 5); /* META */
+    vstr(&q, "seed");
+    vstr(&q, "42");
+    ck_assert_uint_eq(*q++, 255); /* END: 2 tracks, 2 spans, 0 instants, 1 counter */
+    uint64_t wante[] = {2, 2, 0, 1};
+    for (int i = 0; i < 4; i++)
+        ck_assert_uint_eq(vget(&q), wante[i]);
+    ck_assert_uint_eq((size_t)(q - raw), rawlen);
+    /* Known encodings: 200000 = 0xC0 0x9A 0x0C; UINT64_MAX takes 10 bytes. */
+    const uint8_t v200k[] = {0xC0, 0x9A, 0x0C};
+    bool found = false;
+    for (size_t i = 0; i + 3 <= rawlen; i++)
+        found |= memcmp(raw + i, v200k, 3) == 0;
+    ck_assert(found);
+    const uint8_t vmax[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01};
+    ck_assert_int_eq(memcmp(raw + rawlen - 5 - 3 - 5 - 1 - 10, vmax, 10), 0); /* s2's arg */
+}
+END_TEST
+
+/* ---------------------------------------------------------------- bad files */
+
+/* Hand-made record streams, encoded here (independently of the writer). */
+typedef struct bld {
+    uint8_t b[1024];
+    size_t n;
+} bld_t;
+
+static void b_u8(bld_t *b, uint8_t v)
+{
+    b->b[b->n++] = v;
+}
+
+static void b_var(bld_t *b, uint64_t v)
+{
+    for (; v >= 0x80; v >>= 7)
+        b_u8(b, (uint8_t)(v | 0x80));
+    b_u8(b, (uint8_t)v);
+}
+
+static void b_str(bld_t *b, const char *s, size_t n)
+{
+    b_var(b, n);
+    memcpy(b->b + b->n, s, n);
+    b->n += n;
+}
+
+static void b_track(bld_t *b, uint64_t kind)
+{
+    b_u8(b, 1);
+    b_var(b, kind);
+    b_str(b, "t", 1);
+    b_str(b, "", 0);
+}
+
+static void b_span(bld_t *b, uint64_t track, uint64_t dt0, uint64_t dur)
+{
+    b_u8(b, 2);
+    uint64_t v[] = {track, dt0, dur, TL_USER, 1, TL_WHAT_APP, 0};
+    for (int i = 0; i < 7; i++)
+        b_var(b, v[i]);
+}
+
+static void b_end(bld_t *b, uint64_t tr, uint64_t sp, uint64_t in, uint64_t ct)
+{
+    b_u8(b, 255);
+    b_var(b, tr);
+    b_var(b, sp);
+    b_var(b, in);
+    b_var(b, ct);
+}
+
+/* A file: the header (from the specification), compress() of the records,
+ * then extra bytes. */
+static const char *craft(const char *name, const bld_t *b, const char *extra)
+{
+    static char p[192];
+    snprintf(p, sizeof p, "%s", path_of(name));
+    FILE *f = fopen(p, "wb");
+    ck_assert_ptr_nonnull(f);
+    const uint8_t h[32] = {'P', 'S', 'T', 'L', 'I', 'N', 'E', '1', 1};
+    fwrite(h, 1, 32, f);
+    uint8_t z[2048];
+    uLongf zn = sizeof z;
+    ck_assert_int_eq(compress(z, &zn, b->b, b->n), Z_OK);
+    fwrite(z, 1, zn, f);
+    fputs(extra, f);
+    fclose(f);
+    return p;
+}
+
+/* tl_load() fails with a message naming the file and holding each of the
+ * given fragments. */
+static void load_fails(const char *p, const char *frag1, const char *frag2)
+{
+    err[0] = 0;
+    ck_assert_ptr_null(tl_load(p, err, sizeof err));
+    ck_assert_msg(strncmp(err, p, strlen(p)) == 0 && err[strlen(p)] == ':', "%s", err);
+    ck_assert_msg(strstr(err, frag1) != NULL, "want \"%s\" in: %s", frag1, err);
+    if (frag2)
+        ck_assert_msg(strstr(err, frag2) != NULL, "want \"%s\" in: %s", frag2, err);
+    ck_assert(strchr(err, '\n') == NULL);
+}
+
+START_TEST(crafted_valid)
+{
+    /* The builder itself is right: a well-formed stream loads. */
+    bld_t b = {0};
+    b_track(&b, TL_TRACK_CORE);
+    b_span(&b, 0, 5, 10);
+    b_span(&b, 0, 10, 1); /* starts at 15 = the previous end */
+    b_end(&b, 1, 2, 0, 0);
+    tl_timeline_t *t = load_ok(craft("ok.tl", &b, ""));
+    ck_assert_uint_eq(t->nspans, 2);
+    ck_assert_uint_eq(t->spans[1].t0, 15);
+    ck_assert_uint_eq(t->spans[1].t1, 16);
+    ck_assert_uint_eq(t->spans[1].pid, 0);
+    tl_free(t);
+}
+END_TEST
+
+START_TEST(crafted_bad)
+{
+    bld_t b = {0};
+    b_track(&b, TL_TRACK_CORE);
+    b_span(&b, 0, 5, 10);
+    load_fails(craft("noend.tl", &b, ""), "record 3: ", "no END");
+
+    b_end(&b, 1, 2, 0, 0);
+    load_fails(craft("count.tl", &b, ""), "record 3: ", "disagree");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_CORE);
+    b_u8(&b, 7);
+    load_fails(craft("type.tl", &b, ""), "record 2: ", "unknown record type 7");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_CORE);
+    b_u8(&b, 2);
+    for (int i = 0; i < 10; i++)
+        b_u8(&b, 0xFF); /* 10 continued bytes: more than 64 bits */
+    b_u8(&b, 0x01);
+    for (int i = 0; i < 8; i++)
+        b_u8(&b, 0);
+    b_end(&b, 1, 1, 0, 0);
+    load_fails(craft("varint.tl", &b, ""), "record 2: ", "bad varint");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_CORE);
+    b_span(&b, 5, 0, 1);
+    b_end(&b, 1, 1, 0, 0);
+    load_fails(craft("range.tl", &b, ""), "record 2: ", "track 5 out of range");
+
+    b = (bld_t){0};
+    b_u8(&b, 1);
+    b_var(&b, TL_TRACK_CORE);
+    b_str(&b, "0123456789012345678901234567890123456789012345678901234567890123", 64);
+    b_str(&b, "", 0);
+    b_end(&b, 1, 0, 0, 0);
+    load_fails(craft("long.tl", &b, ""), "record 1: ", "too long");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_COUNTER);
+    b_span(&b, 0, 0, 1);
+    b_end(&b, 1, 1, 0, 0);
+    load_fails(craft("kind.tl", &b, ""), "record 2: ", "not a core track");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_CORE);
+    b_span(&b, 0, 0, 10);
+    b_span(&b, 0, 9, 1); /* starts at 9 < 10 */
+    b_end(&b, 1, 2, 0, 0);
+    load_fails(craft("overlap.tl", &b, ""), "record 3: ", "overlaps");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_CORE);
+    b_span(&b, 0, 0, 10);
+    b_track(&b, TL_TRACK_CORE);
+    b_end(&b, 2, 1, 0, 0);
+    load_fails(craft("late.tl", &b, ""), "record 3: ", "track after");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_COUNTER);
+    for (int i = 0; i < 2; i++) { /* two deltas of 2^63: past 64 bits */
+        b_u8(&b, 4);
+        b_var(&b, 0);
+        b_var(&b, 1ull << 63);
+        b_var(&b, 0);
+    }
+    b_end(&b, 1, 0, 0, 2);
+    load_fails(craft("overflow.tl", &b, ""), "record 3: ", "overflows");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_CORE);
+    b_end(&b, 1, 0, 0, 0);
+    b_track(&b, TL_TRACK_CORE);
+    load_fails(craft("after.tl", &b, ""), "record 2: ", "after the END");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_CORE);
+    b_end(&b, 1, 0, 0, 0);
+    load_fails(craft("trail.tl", &b, "xy"), "record 2: ", "after the end of the zlib stream");
+
+    b = (bld_t){0};
+    b_track(&b, TL_TRACK_CORE);
+    b_u8(&b, 2);
+    b_var(&b, 0);
+    b_var(&b, 1); /* the span stops after dt0 */
+    load_fails(craft("cut.tl", &b, ""), "record 2: ", "truncated");
+}
+END_TEST
+
+/* Real files, damaged. */
+START_TEST(damaged_files)
+{
+    char p[192];
+    snprintf(p, sizeof p, "%s", path_of("real.tl"));
+    write_same(p);
+    uint8_t *file;
+    size_t n = read_all(p, &file);
+    ck_assert_uint_gt(n, 1000);
+    const struct {
+        const char *name;
+        size_t len;     /* bytes kept */
+        long flip;      /* a byte inverted, -1: none */
+        const char *frag;
+    } cases[] = {
+        {"half.tl", n / 2, -1, "truncated"},      /* the file cut in half */
+        {"adler.tl", n - 2, -1, "truncated"},     /* the zlib trailer cut */
+        {"flip.tl", n, (long)(n / 2), "record "}, /* a corrupt deflate block */
+        {"hdronly.tl", 32, -1, "record 1: truncated"},
+        {"short.tl", 10, -1, "header: truncated"},
+        {"magic.tl", n, 0, "header: not a timeline"},
+        {"version.tl", n, 8, "header: unsupported version"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char q[192];
+        snprintf(q, sizeof q, "%s", path_of(cases[i].name));
+        if (cases[i].flip >= 0)
+            file[cases[i].flip] ^= 0xFF;
+        FILE *f = fopen(q, "wb");
+        fwrite(file, 1, cases[i].len, f);
+        fclose(f);
+        if (cases[i].flip >= 0)
+            file[cases[i].flip] ^= 0xFF;
+        load_fails(q, cases[i].frag, NULL);
+    }
+    free(file);
+    load_fails(path_of("missing.tl"), "cannot open", NULL);
+}
+END_TEST
+
 static Suite *timeline_suite(void)
 {
     Suite *s = suite_create("timeline");
     TCase *tc = tcase_create("timeline");
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+    tcase_set_timeout(tc, 30); /* many_records: seconds under ASan */
     tcase_add_test(tc, roundtrip_every_field);
     tcase_add_test(tc, sorted_per_track);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, tmp_then_rename);
+    tcase_add_test(tc, many_records);
+    tcase_add_test(tc, deterministic);
+    tcase_add_test(tc, bytes_on_disk);
+    tcase_add_test(tc, crafted_valid);
+    tcase_add_test(tc, crafted_bad);
+    tcase_add_test(tc, damaged_files);
     suite_add_tcase(s, tc);
     return s;
 }
