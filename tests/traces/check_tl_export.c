@@ -23,28 +23,17 @@
 
 /* ---------------------------------------------------------------- helpers */
 
+/* tt.h's whole-file read, as text (tt_slurp NUL-terminates). */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s missing", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *b = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
+    size_t n;
+    char *b = (char *)tt_slurp(path, &n);
     if (len)
-        *len = (size_t)n;
+        *len = n;
     return b;
 }
 
-static const char *path_in_tmp(const char *name, int slot)
-{
-    static char p[4][256];
-    snprintf(p[slot], sizeof p[slot], "%s/%s", tmp_dir, name);
-    return p[slot];
-}
+#define path_in_tmp tt_path
 
 static tl_timeline_t *fixture(void)
 {
