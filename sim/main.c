@@ -7,6 +7,7 @@
  *
  * Exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input (one line
  * on stderr naming where and what). */
+#include "sim/cmd_export.h"
 #include "sim/config.h"
 #include "sim/experiment.h"
 #include "sim/predict.h"
@@ -38,6 +39,7 @@ static const char usage_main[] =
     "  run CONFIG.json       run an experiment, write DIR/results.json\n"
     "  predict CONFIG.json   print queueing theory's prediction for a config\n"
     "  config                print every config key with its default and meaning\n"
+    "  export TIMELINE       write a timeline as Chrome trace JSON (Perfetto) or CSV\n"
     "\n"
     "options:\n"
     "  -h, --help            this help (parasim run --help for a command's)\n"
@@ -343,7 +345,8 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"run", cmd_run}, {"predict", cmd_predict}, {"config", cmd_config}};
+    } cmds[] = {{"run", cmd_run}, {"predict", cmd_predict}, {"config", cmd_config},
+                 {"export", cmd_export}};
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_USAGE;
