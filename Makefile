@@ -17,7 +17,7 @@ DEB_PKGS  := libsdl2-dev libcjson-dev check zlib1g-dev pkg-config
 WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(CFLAGS) $(DEP_CFLAGS) -MMD -MP
-LDLIBS_LIB = $(DEP_LIBS) -lm
+LDLIBS_LIB = $(DEP_LIBS) -lm -pthread
 
 # ---------------------------------------------------------------- deps
 # build/deps.mk is (re)made before anything else: it installs what
