@@ -10,7 +10,15 @@
  * is a simulator bug (hal_panic).  The kernel charges in small pieces
  * (tens per system call), so hal_charge only adds to a pending sum that
  * is booked as one charge before anything looks at the core's time
- * (charge_flush: the same clock and accounts, fewer instructions).
+ * (charge_flush: the same clock and accounts, fewer instructions).  The
+ * sum lives in `hal_fast` (kernel/hal.h, fast paths), which also gives the
+ * kernel's inline forms the cost table, the clocks and the direct map of
+ * memory: hal_charge_fast adds to the sum without a call, hal_now_fast
+ * computes what a flush would leave on the clock (max(clock, now) + sum)
+ * without booking, and hal_mem_read_fast/hal_mem_write_fast copy through
+ * devices/mem.h's flat backing under the same conditions as its inline
+ * accessors (reads: no DMA write due, not an entry made outside the
+ * engine; writes: a page already backed, not crossing a page).
  *
  * MMIO.  Reads: pcie_mmio_read, the returned round trip charged.  Writes
  * are posted (hal.h): the core is charged pcie.mmio_write to issue it, and
@@ -120,9 +128,6 @@ struct machine_hal {
     cpu_t *ecpu;
     cpu_mode_t emode;
     bool eoutside;
-    /* hal_charge's bookings not yet applied to ecpu (see charge_flush). */
-    sim_time_t pend;
-    bool charged;
     sim_t *sim;
     const cost_table_t *costs;
     mem_t *mem;
@@ -134,7 +139,13 @@ struct machine_hal {
     void *watch_ctx, *ret_ctx;
 };
 
+/* The inline fast paths' view (kernel/hal.h): charges pending for the top
+ * entry (pend, charged: see charge_flush), the cost table, the clocks and
+ * the direct map of the bound machine; all zero when none is bound. */
+struct hal_fast hal_fast;
+
 static machine_t *bound; /* the machine the HAL acts on */
+static void fast_bind(struct machine_hal *h);
 static struct machine_hal *bound_hal; /* its HAL state (NULL: none bound) */
 
 /* ---------------------------------------------------------------- helpers */
@@ -165,17 +176,20 @@ static cpu_t *ecpu(const struct machine_hal *h)
  * and the DMA-write hook), hal_delay, catch_up, entry begin and end. */
 static void charge_flush(struct machine_hal *h)
 {
-    if (h->charged) {
-        cpu_charge(h->ecpu, sim_now(h->sim), h->pend, h->emode);
-        h->pend = 0;
-        h->charged = false;
+    if (hal_fast.charged) {
+        if (!h->ecpu) /* hal_charge_fast cannot check: this is where it shows */
+            hal_panic("hal_charge outside a kernel entry");
+        cpu_charge(h->ecpu, sim_now(h->sim), hal_fast.pend, h->emode);
+        hal_fast.pend = 0;
+        hal_fast.charged = 0;
     }
 }
 
 static void charge_add(struct machine_hal *h, sim_time_t ps)
 {
-    h->pend += ps;
-    h->charged = true;
+    (void)h;
+    hal_fast.pend += ps;
+    hal_fast.charged = 1;
 }
 
 static const entry_t *cur(struct machine_hal *h)
@@ -528,6 +542,7 @@ void machine_hal_destroy(struct machine_hal *h)
     if (bound && bound->hal == h) {
         bound = NULL;
         bound_hal = NULL;
+        fast_bind(NULL);
     }
     for (unsigned i = 0; i < h->m->cfg.cores; i++) {
         core_hal_t *c = &h->core[i];
@@ -544,10 +559,35 @@ void machine_hal_destroy(struct machine_hal *h)
     free(h);
 }
 
+/* The fast paths' view of the bound machine (kernel/hal.h, struct
+ * hal_fast): its cost table, clock and direct map (devices/mem.h's flat
+ * backing, its written-page bits and read gate); the entry fields are
+ * entry_top's.  Unbound: all zero, so the inline forms call the HAL. */
+static void fast_bind(struct machine_hal *h)
+{
+    hal_fast = (struct hal_fast){0};
+    if (!h)
+        return;
+    const mem_fast_t *f = (const mem_fast_t *)(const void *)h->mem;
+    hal_fast.cost_ps = h->costs->ps;
+    hal_fast.ncosts = COST_COUNT;
+    hal_fast.now = sim_clock(h->sim);
+    hal_fast.clock = h->ecpu ? &h->ecpu->clock : NULL;
+    if (f->flat) {
+        hal_fast.wmem = f->flat;
+        hal_fast.rmem = h->ecpu && h->eoutside ? NULL : f->flat;
+        hal_fast.mem_size = f->size;
+        hal_fast.rgate_due = f->gate_due;
+        hal_fast.rgate_now = f->gate_now;
+        hal_fast.wpages = f->written;
+    }
+}
+
 void machine_hal_bind(machine_t *m)
 {
     bound = m;
     bound_hal = m ? m->hal : NULL;
+    fast_bind(bound_hal);
 }
 
 /* Mirror the top entry (or none) for the hot calls. */
@@ -557,6 +597,10 @@ static void entry_top(struct machine_hal *h)
     h->ecpu = e ? &h->m->cores[e->core] : NULL;
     h->emode = e ? e->mode : CPU_KERNEL;
     h->eoutside = e ? e->outside : false;
+    if (h == bound_hal) {
+        hal_fast.clock = h->ecpu ? &h->ecpu->clock : NULL;
+        hal_fast.rmem = h->ecpu && h->eoutside ? NULL : hal_fast.wmem;
+    }
 }
 
 void machine_entry_begin(machine_t *m, unsigned core, cpu_mode_t mode)

@@ -195,6 +195,54 @@ START_TEST(test_hal_now_is_later_of_now_and_clock)
 }
 END_TEST
 
+/* The inline forms (kernel/hal.h, fast paths) agree with the functions:
+ * charges add up across both, hal_now_fast sees unbooked charges, and the
+ * entry end books them in the entry's mode. */
+START_TEST(test_fast_charge_and_now)
+{
+    const sim_time_t c = C(COST_CPU_CYCLE), l = C(COST_MEM_LLC);
+    sim_at(sim, SIM_US(2), noop, NULL, 0);
+    sim_run(sim, SIM_TIME_MAX);
+    machine_entry_begin(&m, 2, CPU_IRQ);
+    ck_assert_uint_eq(hal_now_fast(), SIM_US(2));
+    hal_charge_fast(COST_CPU_CYCLE, 5);
+    hal_charge(COST_MEM_LLC, 1);
+    hal_charge_fast(COST_MEM_LLC, 2);
+    ck_assert_uint_eq(hal_now_fast(), SIM_US(2) + 5 * c + 3 * l);
+    ck_assert_uint_eq(hal_now(), SIM_US(2) + 5 * c + 3 * l);
+    hal_charge_fast(COST_CPU_CYCLE, 1);
+    ck_assert_uint_eq(hal_now_fast(), SIM_US(2) + 6 * c + 3 * l);
+    machine_entry_end(&m);
+    ck_assert_uint_eq(m.cores[2].acct[CPU_IRQ], 6 * c + 3 * l);
+    ck_assert_uint_eq(m.cores[2].clock, SIM_US(2) + 6 * c + 3 * l);
+    ck_assert_uint_eq(m.cores[2].acct[CPU_KERNEL], 0);
+}
+END_TEST
+
+/* The inline memory forms move the same bytes as the functions, refuse
+ * what they refuse, and a write to a page never written before (no
+ * backing yet: the slow path) reads back. */
+START_TEST(test_fast_memory)
+{
+    uint8_t buf[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, out[16] = {0};
+    ck_assert_int_eq(hal_mem_write_fast(0x7000, buf, 16), 0); /* first touch */
+    ck_assert_int_eq(hal_mem_read(0x7000, out, 16), 0);
+    ck_assert_mem_eq(out, buf, 16);
+    ck_assert_int_eq(hal_mem_write_fast(0x7008, buf, 4), 0); /* page now backed */
+    memset(out, 0, sizeof out);
+    ck_assert_int_eq(hal_mem_read_fast(0x7000, out, 16), 0);
+    ck_assert_uint_eq(out[7], 8);
+    ck_assert_uint_eq(out[8], 1);
+    ck_assert_uint_eq(out[11], 4);
+    ck_assert_uint_eq(out[12], 13);
+    ck_assert_int_eq(hal_mem_write_fast(0x7FFC, buf, 8), 0); /* across a page edge */
+    ck_assert_int_eq(hal_mem_read_fast(0x7FFC, out, 8), 0);
+    ck_assert_mem_eq(out, buf, 8);
+    ck_assert_int_eq(hal_mem_read_fast(hal_mem_size() - 4, out, 8), -1);
+    ck_assert_int_eq(hal_mem_write_fast(hal_mem_size(), buf, 1), -1);
+}
+END_TEST
+
 START_TEST(test_cost_ids)
 {
     ck_assert_int_eq(hal_cost_id("cpu.cycle"), COST_CPU_CYCLE);
@@ -507,6 +555,15 @@ START_TEST(test_core_call_outside_entry_panics)
 }
 END_TEST
 
+/* The inline form cannot check: the next booking (here an entry's begin)
+ * refuses a charge made outside any entry. */
+START_TEST(test_fast_charge_outside_entry_panics)
+{
+    hal_charge_fast(COST_CPU_CYCLE, 1);
+    machine_entry_begin(&m, 0, CPU_KERNEL);
+}
+END_TEST
+
 static Suite *hal_suite(void)
 {
     Suite *s = suite_create("hal");
@@ -518,6 +575,8 @@ static Suite *hal_suite(void)
     tcase_add_test(tc, test_mmio_sizes_and_master_abort);
     tcase_add_test(tc, test_charge_lands_in_entry_mode_and_core);
     tcase_add_test(tc, test_hal_now_is_later_of_now_and_clock);
+    tcase_add_test(tc, test_fast_charge_and_now);
+    tcase_add_test(tc, test_fast_memory);
     tcase_add_test(tc, test_cost_ids);
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_timer_write_held_and_irq_trampoline);
@@ -532,6 +591,7 @@ static Suite *hal_suite(void)
     tcase_add_test(tc, test_machine_refuses_bad_configs);
     tcase_add_test_raise_signal(tc, test_panic_aborts, SIGABRT);
     tcase_add_test_raise_signal(tc, test_core_call_outside_entry_panics, SIGABRT);
+    tcase_add_test_raise_signal(tc, test_fast_charge_outside_entry_panics, SIGABRT);
     suite_add_tcase(s, tc);
     return s;
 }
