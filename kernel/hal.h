@@ -129,6 +129,35 @@ extern struct hal_fast hal_fast;
 void *memcpy(void *restrict d, const void *restrict s, size_t n);
 #endif
 
+/* A copy of n bytes: one fixed-size move when n is a constant, else
+ * overlapping 16/8/4-byte moves (a variable-length memcpy of a few dozen
+ * bytes would start `rep movs`, slow to start). */
+static inline void hal_copy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+#if defined(__GNUC__)
+    if (__builtin_constant_p(n)) {
+        HAL_COPY(d, s, n);
+        return;
+    }
+#endif
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            HAL_COPY(d + i, s + i, 16);
+        HAL_COPY(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        HAL_COPY(d, s, 8);
+        HAL_COPY(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        HAL_COPY(d, s, 4);
+        HAL_COPY(d + n - 4, s + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
+
 static inline void hal_charge_fast(int id, uint64_t count)
 {
     if ((unsigned)id < hal_fast.ncosts) {
@@ -153,7 +182,7 @@ static inline int hal_mem_read_fast(uint64_t pa, void *dst, size_t len)
 {
     if (hal_fast.rmem && *hal_fast.rgate_due > *hal_fast.rgate_now && pa <= hal_fast.mem_size &&
         len <= hal_fast.mem_size - pa) {
-        HAL_COPY(dst, hal_fast.rmem + pa, len);
+        hal_copy(dst, hal_fast.rmem + pa, len);
         return 0;
     }
     return hal_mem_read(pa, dst, len);
@@ -163,7 +192,7 @@ static inline int hal_mem_write_fast(uint64_t pa, const void *src, size_t len)
 {
     if (hal_fast.wmem && pa <= hal_fast.mem_size && len && len <= hal_fast.mem_size - pa &&
         (pa & 4095u) + len <= 4096u && (hal_fast.wpages[pa >> 18] >> ((pa >> 12) & 63) & 1)) {
-        HAL_COPY(hal_fast.wmem + pa, src, len);
+        hal_copy(hal_fast.wmem + pa, src, len);
         return 0;
     }
     return hal_mem_write(pa, src, len);

@@ -264,6 +264,35 @@ extern struct pk_fast pk_fast;
 #define PK_COPY(d, s, n) memcpy((d), (s), (n))
 #endif
 
+/* A copy of n bytes: one fixed-size move when n is a constant, else
+ * overlapping 16/8/4-byte moves (a variable-length memcpy of a few dozen
+ * bytes would start `rep movs`, slow to start). */
+static inline void pk_copy(void *dst, const void *src, uint32_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+#if defined(__GNUC__)
+    if (__builtin_constant_p(n)) {
+        PK_COPY(d, s, n);
+        return;
+    }
+#endif
+    if (n >= 16) {
+        for (uint32_t i = 0; i + 16 < n; i += 16)
+            PK_COPY(d + i, s + i, 16);
+        PK_COPY(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        PK_COPY(d, s, 8);
+        PK_COPY(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        PK_COPY(d, s, 4);
+        PK_COPY(d + n - 4, s + n - 4, 4);
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
+
 static inline int pk_span_has(const struct pk_span *s, uint64_t addr, uint32_t len)
 {
     return addr >= s->lo && addr < s->end && len <= s->end - addr;
@@ -275,7 +304,7 @@ static inline int pk_load_fast(uint64_t addr, void *dst, uint32_t len)
     if (r && len && (pk_span_has(&r[0], addr, len) || pk_span_has(&r[1], addr, len)) &&
         pk_fast.rmem && *pk_fast.rgate_due > *pk_fast.rgate_now && addr <= pk_fast.mem_size &&
         len <= pk_fast.mem_size - addr) {
-        PK_COPY(dst, pk_fast.rmem + addr, len);
+        pk_copy(dst, pk_fast.rmem + addr, len);
         return 0;
     }
     return pk_load(addr, dst, len);
@@ -287,7 +316,7 @@ static inline int pk_store_fast(uint64_t addr, const void *src, uint32_t len)
     if (w && len && (pk_span_has(&w[0], addr, len) || pk_span_has(&w[1], addr, len)) &&
         pk_fast.wmem && addr <= pk_fast.mem_size && len <= pk_fast.mem_size - addr &&
         (addr & 4095u) + len <= 4096u && (pk_fast.wpages[addr >> 18] >> ((addr >> 12) & 63) & 1)) {
-        PK_COPY(pk_fast.wmem + addr, src, len);
+        pk_copy(pk_fast.wmem + addr, src, len);
         return 0;
     }
     return pk_store(addr, src, len);
