@@ -316,14 +316,15 @@ static uint16_t be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint8_t t = a[i];
-        a[i] = b[i];
-        b[i] = t;
-    }
-}
+/* Swap two disjoint n-byte fields, n a constant <= 8 (the copies become
+ * single moves, not a byte loop). */
+#define SWAP_BYTES(a, b, n)                                                                        \
+    do {                                                                                           \
+        uint8_t t_[8];                                                                             \
+        memcpy(t_, (a), (n));                                                                      \
+        memcpy((a), (b), (n));                                                                     \
+        memcpy((b), t_, (n));                                                                      \
+    } while (0)
 
 /* Check the headers in h (n bytes loaded of a len-byte frame) and swap
  * them for the reply.  -1 when echoed (*hdr: bytes to store back), else
@@ -350,9 +351,9 @@ static int reply_headers(uint8_t *h, uint32_t n, uint32_t len, const uint8_t mac
         return WL_ECHO_DROP_BAD_IP;
     if (port && be16(udp + 2) != port)
         return WL_ECHO_DROP_PORT;
-    swap_bytes(h, h + 6, 6);        /* MACs: the source becomes ours */
-    swap_bytes(ip + 12, ip + 16, 4); /* IPv4 addresses */
-    swap_bytes(udp, udp + 2, 2);     /* UDP ports */
+    SWAP_BYTES(h, h + 6, 6);        /* MACs: the source becomes ours */
+    SWAP_BYTES(ip + 12, ip + 16, 4); /* IPv4 addresses */
+    SWAP_BYTES(udp, udp + 2, 2);     /* UDP ports */
     *hdr = 14 + ihl + 8;
     return -1;
 }
