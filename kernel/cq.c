@@ -23,7 +23,7 @@
 #include "k.h"
 
 /* Entries the process has not consumed yet, clamped to the ring size. */
-static uint32_t cq_used(const k_proc_t *p)
+static inline uint32_t cq_used(const k_proc_t *p)
 {
     uint32_t head = 0;
     if (hal_mem_read_fast(p->cq + PK_RING_HEAD, &head, sizeof head) < 0)

@@ -90,7 +90,7 @@ static int classify_outside(const k_proc_t *p, uint64_t addr, uint64_t last)
 }
 
 /* Rules 1-9 for [addr, + len): 0 or a PK_E code. */
-static int range_check(const k_proc_t *p, uint64_t addr, uint64_t len, uint64_t max_len,
+static inline int range_check(const k_proc_t *p, uint64_t addr, uint64_t len, uint64_t max_len,
                        uint64_t align)
 {
     if (len == 0 || len > max_len)

@@ -70,7 +70,7 @@ static bool nvme_on(const k_proc_t *p)
     return k_state.plan.nvme.present && p->plan.nvme_queues > 0;
 }
 
-static bool own_nic_queue(const k_proc_t *p, unsigned q)
+static inline bool own_nic_queue(const k_proc_t *p, unsigned q)
 {
     k_charge(KC_CYCLE, QUEUE_CHECK_CYCLES);
     return p->plan.nic_queues && q >= p->nic_q[0] && q < p->nic_q[0] + p->plan.nic_queues;
@@ -90,7 +90,7 @@ static void complete(k_proc_t *p, const struct pk_sqe *s, int32_t res)
 
 /* After a driver's descriptor post: err 0 counts a descriptor written
  * and its cost since t0 (before the post) as mediation. */
-static int posted(k_proc_t *p, int err, uint64_t t0, bool *wrote)
+static inline int posted(k_proc_t *p, int err, uint64_t t0, bool *wrote)
 {
     if (err)
         return err;
