@@ -591,7 +591,7 @@ void machine_hal_bind(machine_t *m)
 }
 
 /* Mirror the top entry (or none) for the hot calls. */
-static void entry_top(struct machine_hal *h)
+static inline void entry_top(struct machine_hal *h)
 {
     const entry_t *e = h->depth ? &h->stack[h->depth - 1] : NULL;
     h->ecpu = e ? &h->m->cores[e->core] : NULL;

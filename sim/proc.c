@@ -85,7 +85,7 @@ static void user_flush(proc_t *p)
 
 /* p starts running its start or a step (NULL: it stopped; its bookings
  * were flushed). */
-static void set_cur(proc_t *p)
+static inline void set_cur(proc_t *p)
 {
     cur = p;
     if (!p) {
@@ -173,7 +173,7 @@ static void pend_consume(proc_t *p, sim_time_t s)
 static void step_event(sim_t *sim, void *arg, uint64_t data);
 
 /* Have a step at t (or earlier, if one is already due before t). */
-static void schedule(proc_t *p, sim_time_t t, wake_why_t why)
+static inline void schedule(proc_t *p, sim_time_t t, wake_why_t why)
 {
     sim_t *sim = p->rt->m->sim;
     if (t < sim_now(sim))

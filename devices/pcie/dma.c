@@ -138,7 +138,7 @@ static void dbuf_put(pcie_dev_t *d, const uint8_t *src, size_t n)
 }
 
 /* Move the ring's next n bytes to memory at pa. */
-static void dbuf_land(pcie_dev_t *d, uint64_t pa, size_t n)
+static inline void dbuf_land(pcie_dev_t *d, uint64_t pa, size_t n)
 {
     size_t off = (size_t)(d->dhead & (d->dcap - 1)), first = d->dcap - off < n ? d->dcap - off : n;
     mem_write_inline(d->bus->mem, pa, d->dbuf + off, first);
