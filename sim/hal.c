@@ -82,6 +82,7 @@
 #define ENTRY_DEPTH 8u      /* nested entries (boot calling handlers...) */
 #define PW_TIMER 0u         /* held write kind: size 0 = deadline timer */
 #define LVT_DEADLINE ((uint32_t)TIMER_LVT_MODE_DEADLINE << TIMER_LVT_MODE_SHIFT)
+#define WATCH_MEMO 64u      /* dma_written's direct-mapped memo, by page */
 
 typedef struct held_write {
     sim_time_t due;         /* the core's clock when it was issued, ps */
@@ -133,6 +134,8 @@ struct machine_hal {
     mem_t *mem;
     watch_t *watch;         /* sorted by (pa, core, insertion) */
     size_t nwatch, capwatch;
+    uint64_t *watch_pmax;   /* [i]: highest end among watch[0..i) */
+    uint32_t watch_memo[WATCH_MEMO]; /* by 4 KiB page: watch index + 1 */
     uint64_t watch_maxlen;  /* longest watched range: bounds the scan back */
     uint64_t watch_lo, watch_hi; /* [lowest start, highest end) of them all */
     machine_watch_fn watch_fn, ret_fn;
@@ -465,6 +468,13 @@ int hal_poll_watch(unsigned core, uint64_t pa, uint64_t len)
     if (!h->nwatch || pa + len > h->watch_hi)
         h->watch_hi = pa + len;
     h->nwatch++;
+    h->watch_pmax = sim_xreallocarray(h->watch_pmax, h->capwatch, sizeof *h->watch_pmax);
+    for (size_t k = 0, hi = 0; k < h->nwatch; k++) {
+        h->watch_pmax[k] = hi;
+        if (h->watch[k].end > hi)
+            hi = h->watch[k].end;
+    }
+    memset(h->watch_memo, 0, sizeof h->watch_memo); /* indices moved */
     if (len > h->watch_maxlen)
         h->watch_maxlen = len;
     return 0;
@@ -490,8 +500,20 @@ _Noreturn void hal_panic(const char *msg)
 
 /* ---------------------------------------------------------------- DMA watch */
 
+/* Watch k is the only one [pa, end) touches, and covers it: no later one
+ * starts before end, no earlier one ends after pa. */
+static bool watch_sole(const struct machine_hal *h, size_t k, uint64_t pa, uint64_t end)
+{
+    const watch_t *w = &h->watch[k];
+    return pa >= w->pa && end <= w->end && (k + 1 == h->nwatch || h->watch[k + 1].pa >= end) &&
+           h->watch_pmax[k] <= pa;
+}
+
 /* The bus's DMA-write hook: [pa, pa + len) lands at `done`.  O(log W)
- * plus the watches that start within watch_maxlen below the write. */
+ * plus the watches that start within watch_maxlen below the write; a
+ * write to a page seen before inside one watch alone (descriptor
+ * write-backs: the usual case) is answered from a memo of that watch,
+ * without the search's unpredictable branches. */
 static void dma_written(void *ctx, uint64_t pa, size_t len, sim_time_t done)
 {
     struct machine_hal *h = ctx;
@@ -500,6 +522,11 @@ static void dma_written(void *ctx, uint64_t pa, size_t len, sim_time_t done)
     uint64_t end = pa + len;
     if (pa >= h->watch_hi || end <= h->watch_lo) /* payloads: nowhere near a ring */
         return;
+    uint32_t *memo = &h->watch_memo[(pa >> 12) % WATCH_MEMO];
+    if (*memo && watch_sole(h, *memo - 1, pa, end)) {
+        h->watch_fn(h->watch_ctx, h->watch[*memo - 1].core, done);
+        return;
+    }
     size_t lo = 0, hi = h->nwatch; /* first watch starting at or after end */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -512,8 +539,11 @@ static void dma_written(void *ctx, uint64_t pa, size_t len, sim_time_t done)
         const watch_t *w = &h->watch[i - 1];
         if (w->pa + h->watch_maxlen <= pa)
             break;
-        if (w->end > pa)
+        if (w->end > pa) {
+            if (watch_sole(h, i - 1, pa, end))
+                *memo = (uint32_t)i;
             h->watch_fn(h->watch_ctx, w->core, done);
+        }
     }
 }
 
@@ -556,6 +586,7 @@ void machine_hal_destroy(struct machine_hal *h)
     }
     free(h->core);
     free(h->watch);
+    free(h->watch_pmax);
     free(h);
 }
 

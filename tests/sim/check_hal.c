@@ -443,13 +443,13 @@ END_TEST
 /* ---------------------------------------------------------------- poll watches */
 
 static unsigned nwatch;
-static unsigned watch_core[8];
-static sim_time_t watch_when[8];
+static unsigned watch_core[16];
+static sim_time_t watch_when[16];
 
 static void on_watch(void *ctx, unsigned core, sim_time_t when)
 {
     ck_assert_ptr_eq(ctx, &nwatch);
-    if (nwatch < 8) {
+    if (nwatch < 16) {
         watch_core[nwatch] = core;
         watch_when[nwatch] = when;
     }
@@ -492,6 +492,45 @@ START_TEST(test_poll_watch_fires_with_dma_completion)
     uint8_t out[32];
     ck_assert_int_eq(hal_mem_read(w2 + 16, out, 32), 0);
     ck_assert_mem_eq(out, buf, 32);
+}
+END_TEST
+
+/* Repeated writes to one page (what the bus hook remembers, sim/hal.c
+ * dma_written) are told to every watch they touch, each time: one watch
+ * alone, then a range two cores watch (nested), then a page shared by
+ * two adjacent watches, whose writes touch one or the other. */
+START_TEST(test_poll_watch_repeated_and_overlapping)
+{
+    const uint64_t a = UINT64_C(0x400000), b = UINT64_C(0x500000);
+    uint8_t buf[16] = {0};
+    nwatch = 0;
+    machine_set_watch(&m, on_watch, &nwatch);
+    ck_assert_int_eq(hal_poll_watch(0, a, 4096), 0);
+    ck_assert_int_eq(hal_poll_watch(1, b, 8192), 0);
+    ck_assert_int_eq(hal_poll_watch(2, b + 4096, 64), 0);  /* inside core 1's */
+    ck_assert_int_eq(hal_poll_watch(3, b + 8192, 2048), 0); /* right after it */
+    sim_time_t done;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, a + 16 * i, buf, 16, &done), 0);
+    ck_assert_uint_eq(nwatch, 3);
+    ck_assert_uint_eq(watch_core[0], 0);
+    ck_assert_uint_eq(watch_core[2], 0);
+    for (int i = 0; i < 2; i++) /* nested: both, twice */
+        ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 4096, buf, 16, &done), 0);
+    ck_assert_uint_eq(nwatch, 7);
+    ck_assert(watch_core[3] + watch_core[4] == 3 && watch_core[5] + watch_core[6] == 3);
+    for (int i = 0; i < 2; i++) /* core 1's alone, beside the nested one */
+        ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 4096 + 64, buf, 16, &done), 0);
+    ck_assert_uint_eq(nwatch, 9);
+    ck_assert_uint_eq(watch_core[7], 1);
+    ck_assert_uint_eq(watch_core[8], 1);
+    ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 8192 - 16, buf, 16, &done), 0);
+    ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 8192, buf, 16, &done), 0);
+    ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 8192 - 8, buf, 16, &done), 0);
+    ck_assert_uint_eq(nwatch, 13);
+    ck_assert_uint_eq(watch_core[9], 1);
+    ck_assert_uint_eq(watch_core[10], 3);
+    ck_assert(watch_core[11] + watch_core[12] == 4); /* straddles the two */
 }
 END_TEST
 
@@ -587,6 +626,7 @@ static Suite *hal_suite(void)
     tcase_add_test(tc, test_delay_charges_and_lets_the_machine_run);
     tcase_add_test(tc, test_user_map_rw_ro);
     tcase_add_test(tc, test_poll_watch_fires_with_dma_completion);
+    tcase_add_test(tc, test_poll_watch_repeated_and_overlapping);
     tcase_add_test(tc, test_machine_layout);
     tcase_add_test(tc, test_machine_refuses_bad_configs);
     tcase_add_test_raise_signal(tc, test_panic_aborts, SIGABRT);
