@@ -11,14 +11,10 @@
  * (tens per system call), so hal_charge only adds to a pending sum that
  * is booked as one charge before anything looks at the core's time
  * (charge_flush: the same clock and accounts, fewer instructions).  The
- * sum lives in `hal_fast` (kernel/hal.h, fast paths), which also gives the
- * kernel's inline forms the cost table, the clocks and the direct map of
- * memory: hal_charge_fast adds to the sum without a call, hal_now_fast
- * computes what a flush would leave on the clock (max(clock, now) + sum)
- * without booking, and hal_mem_read_fast/hal_mem_write_fast copy through
- * devices/mem.h's flat backing under the same conditions as its inline
- * accessors (reads: no DMA write due, not an entry made outside the
- * engine; writes: a page already backed, not crossing a page).
+ * sum lives in `hal_fast` (kernel/hal.h, fast paths) with the cost table,
+ * the clocks and devices/mem.h's flat backing: the kernel's inline forms
+ * add charges, read max(clock, now) + sum, and copy under mem.h's inline
+ * accessors' conditions without a call.
  *
  * MMIO.  Reads: pcie_mmio_read, the returned round trip charged.  Writes
  * are posted (hal.h): the core is charged pcie.mmio_write to issue it, and
