@@ -23,10 +23,10 @@
 #include "k.h"
 
 /* Entries the process has not consumed yet, clamped to the ring size. */
-static uint32_t cq_used(const k_proc_t *p)
+static inline uint32_t cq_used(const k_proc_t *p)
 {
     uint32_t head = 0;
-    if (hal_mem_read(p->cq + PK_RING_HEAD, &head, sizeof head) < 0)
+    if (hal_mem_read_fast(p->cq + PK_RING_HEAD, &head, sizeof head) < 0)
         return p->cq_entries; /* cannot happen for a booted partition: be safe */
     uint32_t used = p->cq_tail - head;
     return used > p->cq_entries ? p->cq_entries : used;
@@ -54,9 +54,9 @@ int k_cq_post(k_proc_t *p, uint64_t user_data, int32_t res, uint32_t flags)
     struct pk_cqe cqe = {.user_data = user_data, .res = res, .flags = flags};
     uint64_t at = p->cq + PK_RING_ENTRIES +
                   (uint64_t)(p->cq_tail & (p->cq_entries - 1)) * sizeof cqe;
-    hal_mem_write(at, &cqe, sizeof cqe);
+    hal_mem_write_fast(at, &cqe, sizeof cqe);
     p->cq_tail++;
-    hal_mem_write(p->cq + PK_RING_TAIL, &p->cq_tail, sizeof p->cq_tail);
+    hal_mem_write_fast(p->cq + PK_RING_TAIL, &p->cq_tail, sizeof p->cq_tail);
     /* the CQE's line (mem.llc); mask, shift, add for the slot, three
      * stores of the entry, increment and store of the tail: 8 cycles */
     k_charge(KC_LLC, 1);

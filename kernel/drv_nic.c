@@ -400,7 +400,7 @@ int k_nic_rx_post(unsigned q, uint64_t dma, uint64_t user_addr, uint32_t len)
     uint8_t d[NIC_DESC_BYTES];
     drv_put64(d + NIC_RXD_PKT_ADDR, dma);
     drv_put64(d + NIC_RXD_HDR_ADDR, 0); /* also clears DD of the old write-back */
-    hal_mem_write(s->rx_ring + (uint64_t)s->rx_tail * NIC_DESC_BYTES, d, sizeof d);
+    hal_mem_write_fast(s->rx_ring + (uint64_t)s->rx_tail * NIC_DESC_BYTES, d, sizeof d);
     drv_mem_write64(s->rx_view + PK_RXV_SHADOW + (uint64_t)s->rx_tail * sizeof(uint64_t),
                     user_addr);
     s->rx_posted++;
@@ -443,7 +443,7 @@ int k_nic_tx_post(unsigned q, uint64_t dma, uint32_t len, uint64_t user_data)
     drv_put32(d + NIC_TXD_CMD_TYPE_LEN, len | NIC_TXD_DTYP_DATA | NIC_TXD_DEXT | NIC_TXD_EOP |
                                             NIC_TXD_IFCS | NIC_TXD_RS);
     drv_put32(d + NIC_TXD_OLINFO, len << NIC_TXD_PAYLEN_SHIFT); /* DD clear */
-    hal_mem_write(s->tx_ring + (uint64_t)s->tx_tail * NIC_DESC_BYTES, d, sizeof d);
+    hal_mem_write_fast(s->tx_ring + (uint64_t)s->tx_tail * NIC_DESC_BYTES, d, sizeof d);
     tx_meta[s->tx_meta0 + s->tx_tail] = (tx_meta_t){ user_data, len };
     s->tx_tail = ring_next(s->tx_tail, nic.tx_entries);
     s->tx_busy++;

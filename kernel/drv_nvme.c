@@ -157,13 +157,13 @@ static int admin(uint8_t *sqe, uint16_t *status, uint32_t *dw0)
 {
     uint16_t cid = nv.a_cid++;
     drv_put16(sqe + NVME_SQE_CID, cid);
-    hal_mem_write(nv.asq + (uint64_t)nv.a_tail * NVME_SQE_BYTES, sqe, NVME_SQE_BYTES);
+    hal_mem_write_fast(nv.asq + (uint64_t)nv.a_tail * NVME_SQE_BYTES, sqe, NVME_SQE_BYTES);
     nv.a_tail = next(nv.a_tail, K_NVME_ADMIN_ENTRIES);
     wr32(NVME_DB(nv.dstrd, 0, 0), nv.a_tail);
     uint64_t waited = 0, step = POLL_FIRST_PS;
     for (;;) {
         uint8_t cqe[NVME_CQE_BYTES];
-        hal_mem_read(nv.acq + (uint64_t)nv.a_head * NVME_CQE_BYTES, cqe, sizeof cqe);
+        hal_mem_read_fast(nv.acq + (uint64_t)nv.a_head * NVME_CQE_BYTES, cqe, sizeof cqe);
         uint16_t st = drv_get16(cqe + NVME_CQE_STATUS);
         if ((st & 1u) == nv.a_phase) {
             nv.a_head = next(nv.a_head, K_NVME_ADMIN_ENTRIES);
@@ -272,7 +272,7 @@ static int identify(char *err, size_t errlen)
     drv_put32(sqe + NVME_SQE_CDW10, NVME_CNS_CTRL);
     if (admin_ok(sqe, &dw0, "Identify Controller", err, errlen) < 0)
         return -1;
-    hal_mem_read(nv.idbuf, b, sizeof b);
+    hal_mem_read_fast(nv.idbuf, b, sizeof b);
     uint32_t mdts = b[NVME_IDC_MDTS];
     nv.max_xfer = K_BLK_MAX_LEN;
     if (mdts && mdts < 20 && (NVME_PAGE << mdts) < nv.max_xfer)
@@ -281,7 +281,7 @@ static int identify(char *err, size_t errlen)
     drv_put32(sqe + NVME_SQE_CDW10, NVME_CNS_NS);
     if (admin_ok(sqe, &dw0, "Identify Namespace", err, errlen) < 0)
         return -1;
-    hal_mem_read(nv.idbuf, b, sizeof b);
+    hal_mem_read_fast(nv.idbuf, b, sizeof b);
     nv.blocks = drv_get64(b + NVME_IDN_NSZE);
     unsigned fmt = b[NVME_IDN_FLBAS] & 0xFu;
     unsigned lbads = b[NVME_IDN_LBAF0 + 4 * fmt + 2];
@@ -429,7 +429,7 @@ static uint64_t prp2_for(uint64_t dma, uint32_t len, uint64_t list)
     uint8_t b[PRP_LIST_BYTES];
     for (uint32_t k = 0; k < n; k++)
         drv_put64(b + 8 * k, page + (uint64_t)k * NVME_PAGE);
-    hal_mem_write(list, b, (size_t)n * 8);
+    hal_mem_write_fast(list, b, (size_t)n * 8);
     k_charge(KC_LLC, (n * 8 + 63) / 64);
     k_charge(KC_CYCLE, (uint64_t)n * PRP_ENTRY_CYCLES);
     return list;
@@ -475,7 +475,7 @@ int k_nvme_submit(unsigned qid, uint8_t pk_op, uint64_t dma, uint32_t len, uint6
         drv_put32(sqe + NVME_SQE_CDW11, (uint32_t)(lba >> 32));
         drv_put32(sqe + NVME_SQE_CDW12, len / nv.lba_size - 1); /* NLB, 0's based */
     }
-    hal_mem_write(q->sq + (uint64_t)q->sq_tail * NVME_SQE_BYTES, sqe, sizeof sqe);
+    hal_mem_write_fast(q->sq + (uint64_t)q->sq_tail * NVME_SQE_BYTES, sqe, sizeof sqe);
     q->sq_tail = next(q->sq_tail, nv.entries);
     q->busy++;
     q->dirty = true;
@@ -503,7 +503,7 @@ void k_nvme_flush(k_proc_t *p)
 static bool take_cqe(k_proc_t *p, nvme_queue_t *q)
 {
     uint8_t cqe[NVME_CQE_BYTES];
-    hal_mem_read(q->cq + (uint64_t)q->cq_head * NVME_CQE_BYTES, cqe, sizeof cqe);
+    hal_mem_read_fast(q->cq + (uint64_t)q->cq_head * NVME_CQE_BYTES, cqe, sizeof cqe);
     k_charge(KC_LLC, 1);
     k_charge(KC_CYCLE, CQE_CYCLES);
     uint16_t st = drv_get16(cqe + NVME_CQE_STATUS);
@@ -550,7 +550,7 @@ bool k_nvme_ready(const k_proc_t *p)
         if (!q || !q->busy)
             continue;
         uint8_t b[2] = { 0, 0 };
-        hal_mem_read(q->cq + (uint64_t)q->cq_head * NVME_CQE_BYTES + NVME_CQE_STATUS, b, 2);
+        hal_mem_read_fast(q->cq + (uint64_t)q->cq_head * NVME_CQE_BYTES + NVME_CQE_STATUS, b, 2);
         k_charge(KC_LLC, 1);
         if ((b[0] & 1u) == q->phase)
             return true;

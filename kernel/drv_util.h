@@ -67,7 +67,7 @@ static inline uint64_t drv_round_up(uint64_t v, uint64_t a)
 static inline uint32_t drv_mem_read32(uint64_t pa)
 {
     uint8_t b[4] = { 0, 0, 0, 0 };
-    hal_mem_read(pa, b, sizeof b);
+    hal_mem_read_fast(pa, b, sizeof b);
     return drv_get32(b);
 }
 
@@ -75,20 +75,20 @@ static inline int drv_mem_write32(uint64_t pa, uint32_t v)
 {
     uint8_t b[4];
     drv_put32(b, v);
-    return hal_mem_write(pa, b, sizeof b);
+    return hal_mem_write_fast(pa, b, sizeof b);
 }
 
 static inline int drv_mem_write64(uint64_t pa, uint64_t v)
 {
     uint8_t b[8];
     drv_put64(b, v);
-    return hal_mem_write(pa, b, sizeof b);
+    return hal_mem_write_fast(pa, b, sizeof b);
 }
 
 static inline uint64_t drv_mem_read64(uint64_t pa)
 {
     uint8_t b[8] = { 0 };
-    hal_mem_read(pa, b, sizeof b);
+    hal_mem_read_fast(pa, b, sizeof b);
     return drv_get64(b);
 }
 

@@ -89,6 +89,115 @@ int hal_cost_id(const char *name);
 /* Declare `count` times the cost `id` of work on the current core. */
 void hal_charge(int id, uint64_t count);
 
+/* ---------------------------------------------------------------- fast paths
+ * HAL v1 addition: inline forms of the four calls a kernel entry makes
+ * tens of times (hal_charge, hal_now, hal_mem_read, hal_mem_write), for
+ * hot paths.  They have exactly the semantics of the functions above; a
+ * backend that does not fill `hal_fast` (every field 0) makes them call
+ * the functions.  The backend keeps hal_fast current:
+ *   pend, charged: the charges of the current entry not yet booked on its
+ *     core (hal_charge adds to them too); the backend books them before
+ *     anything looks at the core's clock (entry end, MMIO, the timer...)
+ *     and refuses (hal_panic) charges made outside an entry when it does;
+ *   cost_ps[ncosts]: picoseconds of one unit of each cost id (fixed for a
+ *     run);
+ *   now, clock: the machine's time and the current entry's core clock
+ *     (clock NULL: no entry, hal_now_fast calls hal_now);
+ *   rmem, wmem, mem_size: a direct map of physical memory for reads and
+ *     writes (NULL: take the function); rmem is NULL while the entry's
+ *     reads need the backend (made outside the machine's event loop);
+ *   rgate_due, rgate_now: reads through rmem are exact while
+ *     *rgate_due > *rgate_now (no device write is due to land first);
+ *   wpages: bit i set when 4 KiB page i may be written through wmem. */
+struct hal_fast {
+    uint64_t pend;
+    uint64_t charged;
+    const uint64_t *cost_ps;
+    uint64_t ncosts;
+    const uint64_t *now, *clock;
+    uint8_t *rmem, *wmem;
+    uint64_t mem_size;
+    const uint64_t *rgate_due, *rgate_now;
+    const uint64_t *wpages;
+};
+extern struct hal_fast hal_fast;
+
+#if defined(__GNUC__)
+#define HAL_COPY(d, s, n) __builtin_memcpy((d), (s), (n))
+#else
+#define HAL_COPY(d, s, n) memcpy((d), (s), (n))
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
+#endif
+
+/* A copy of n bytes: one fixed-size move when n is a constant, else
+ * overlapping 16/8/4-byte moves (a variable-length memcpy of a few dozen
+ * bytes would start `rep movs`, slow to start). */
+static inline void hal_copy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+#if defined(__GNUC__)
+    if (__builtin_constant_p(n)) {
+        HAL_COPY(d, s, n);
+        return;
+    }
+#endif
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            HAL_COPY(d + i, s + i, 16);
+        HAL_COPY(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        HAL_COPY(d, s, 8);
+        HAL_COPY(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        HAL_COPY(d, s, 4);
+        HAL_COPY(d + n - 4, s + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
+
+static inline void hal_charge_fast(int id, uint64_t count)
+{
+    if ((unsigned)id < hal_fast.ncosts) {
+        hal_fast.pend += hal_fast.cost_ps[id] * count;
+        hal_fast.charged = 1;
+    } else {
+        hal_charge(id, count);
+    }
+}
+
+/* The core's clock once the pending charges are booked: max(clock, now)
+ * + pend (a booking starts at max(clock, now)). */
+static inline uint64_t hal_now_fast(void)
+{
+    if (!hal_fast.clock)
+        return hal_now();
+    uint64_t now = *hal_fast.now, c = *hal_fast.clock;
+    return (c > now ? c : now) + hal_fast.pend;
+}
+
+static inline int hal_mem_read_fast(uint64_t pa, void *dst, size_t len)
+{
+    if (hal_fast.rmem && *hal_fast.rgate_due > *hal_fast.rgate_now && pa <= hal_fast.mem_size &&
+        len <= hal_fast.mem_size - pa) {
+        hal_copy(dst, hal_fast.rmem + pa, len);
+        return 0;
+    }
+    return hal_mem_read(pa, dst, len);
+}
+
+static inline int hal_mem_write_fast(uint64_t pa, const void *src, size_t len)
+{
+    if (hal_fast.wmem && pa <= hal_fast.mem_size && len && len <= hal_fast.mem_size - pa &&
+        (pa & 4095u) + len <= 4096u && (hal_fast.wpages[pa >> 18] >> ((pa >> 12) & 63) & 1)) {
+        hal_copy(hal_fast.wmem + pa, src, len);
+        return 0;
+    }
+    return hal_mem_write(pa, src, len);
+}
+
 /* ---------------------------------------------------------------- processes
  * What the kernel tells the platform about the process on a core (one
  * process per core: the process is the unit of parallelism).

@@ -66,7 +66,7 @@ enum k_cost {
     KC_COUNT
 };
 extern int k_cost[KC_COUNT]; /* HAL cost ids, resolved by k_boot */
-static inline void k_charge(enum k_cost c, uint64_t n) { hal_charge(k_cost[c], n); }
+static inline void k_charge(enum k_cost c, uint64_t n) { hal_charge_fast(k_cost[c], n); }
 
 /* ---------------------------------------------------------------- timers */
 typedef struct k_timer {

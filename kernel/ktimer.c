@@ -124,7 +124,7 @@ static void heap_remove(k_proc_t *p, unsigned i)
 static void reprogram(k_proc_t *p)
 {
     uint64_t want = 0;
-    if (p->ntimers && p->timers[0].deadline > hal_now())
+    if (p->ntimers && p->timers[0].deadline > hal_now_fast())
         want = p->timers[0].deadline;
     if (want == programmed[p->pid])
         return;
@@ -173,7 +173,7 @@ int k_timer_cancel(k_proc_t *p, uint64_t user_data)
 void k_timer_harvest(k_proc_t *p)
 {
     k_charge(KC_CYCLE, BOOK_CYCLES);
-    uint64_t now = hal_now();
+    uint64_t now = hal_now_fast();
     while (p->ntimers && p->timers[0].deadline <= now) {
         if (k_cq_post(p, p->timers[0].user_data, 0, PK_OP_TIMER_ARM) < 0)
             break; /* CQ full: stays due for the next pk_enter */

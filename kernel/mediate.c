@@ -90,7 +90,7 @@ static int classify_outside(const k_proc_t *p, uint64_t addr, uint64_t last)
 }
 
 /* Rules 1-9 for [addr, + len): 0 or a PK_E code. */
-static int range_check(const k_proc_t *p, uint64_t addr, uint64_t len, uint64_t max_len,
+static inline int range_check(const k_proc_t *p, uint64_t addr, uint64_t len, uint64_t max_len,
                        uint64_t align)
 {
     if (len == 0 || len > max_len)
@@ -146,7 +146,7 @@ static int mediate_pool(const k_proc_t *p, const struct pk_sqe *sqe, uint32_t mi
 int k_mediate(k_proc_t *p, const struct pk_sqe *sqe, uint32_t min_align, uint32_t max_len,
               uint64_t *dma, uint64_t *user_addr)
 {
-    uint64_t t0 = hal_now();
+    uint64_t t0 = hal_now_fast();
     uint64_t a = 0;
     int err;
     if (sqe->flags & ~PK_SQE_POOL)
@@ -160,7 +160,7 @@ int k_mediate(k_proc_t *p, const struct pk_sqe *sqe, uint32_t min_align, uint32_
         *user_addr = a; /* processes address memory physically (pk.h) */
         p->st.mediated++;
     }
-    uint64_t dt = hal_now() - t0;
+    uint64_t dt = hal_now_fast() - t0;
     p->st.mediation_ps += dt;
     p->st.validate_ps += dt;
     return err;
@@ -185,7 +185,7 @@ static int pool_check(const k_proc_t *p, const struct pk_sqe *sqe)
 
 int k_pool_register(k_proc_t *p, const struct pk_sqe *sqe)
 {
-    uint64_t t0 = hal_now();
+    uint64_t t0 = hal_now_fast();
     k_charge(KC_L1, 1);
     k_charge(KC_CYCLE, REGISTER_CYCLES);
     int err = pool_check(p, sqe);
@@ -197,7 +197,7 @@ int k_pool_register(k_proc_t *p, const struct pk_sqe *sqe)
         pool->count = sqe->u.pool.count;
         res = (int)p->npools++;
     }
-    uint64_t dt = hal_now() - t0;
+    uint64_t dt = hal_now_fast() - t0;
     p->st.mediation_ps += dt;
     p->st.validate_ps += dt;
     return res;

@@ -70,7 +70,7 @@ static bool nvme_on(const k_proc_t *p)
     return k_state.plan.nvme.present && p->plan.nvme_queues > 0;
 }
 
-static bool own_nic_queue(const k_proc_t *p, unsigned q)
+static inline bool own_nic_queue(const k_proc_t *p, unsigned q)
 {
     k_charge(KC_CYCLE, QUEUE_CHECK_CYCLES);
     return p->plan.nic_queues && q >= p->nic_q[0] && q < p->nic_q[0] + p->plan.nic_queues;
@@ -90,13 +90,13 @@ static void complete(k_proc_t *p, const struct pk_sqe *s, int32_t res)
 
 /* After a driver's descriptor post: err 0 counts a descriptor written
  * and its cost since t0 (before the post) as mediation. */
-static int posted(k_proc_t *p, int err, uint64_t t0, bool *wrote)
+static inline int posted(k_proc_t *p, int err, uint64_t t0, bool *wrote)
 {
     if (err)
         return err;
     k_charge(KC_LLC, 1); /* the descriptor's line, read by the device */
     p->st.descs_written++;
-    p->st.mediation_ps += hal_now() - t0;
+    p->st.mediation_ps += hal_now_fast() - t0;
     *wrote = true;
     return 0;
 }
@@ -113,7 +113,7 @@ static int op_rx_refill(k_proc_t *p, const struct pk_sqe *s, bool *wrote)
     int err = k_mediate(p, s, 2, RX_LEN_MAX, &dma, &ua);
     if (err)
         return err;
-    uint64_t t0 = hal_now();
+    uint64_t t0 = hal_now_fast();
     return posted(p, k_nic_rx_post(s->queue, dma, ua, s->len), t0, wrote);
 }
 
@@ -125,7 +125,7 @@ static int op_tx(k_proc_t *p, const struct pk_sqe *s, bool *wrote)
     int err = k_mediate(p, s, 1, k_state.plan.nic.max_frame - 4, &dma, &ua);
     if (err)
         return err;
-    uint64_t t0 = hal_now();
+    uint64_t t0 = hal_now_fast();
     return posted(p, k_nic_tx_post(s->queue, dma, s->len, s->user_data), t0, wrote);
 }
 
@@ -144,7 +144,7 @@ static int op_blk_rw(k_proc_t *p, const struct pk_sqe *s, bool *wrote)
     uint64_t blocks = k_nvme_blocks(), n = s->len / lbs, lba = s->u.blk.lba;
     if (lba > blocks || n > blocks - lba)
         return PK_EINVAL;
-    uint64_t t0 = hal_now();
+    uint64_t t0 = hal_now_fast();
     return posted(p, k_nvme_submit(s->queue, s->opcode, dma, s->len, lba, s->user_data), t0,
                   wrote);
 }
@@ -153,7 +153,7 @@ static int op_blk_flush(k_proc_t *p, const struct pk_sqe *s, bool *wrote)
 {
     if (!nvme_on(p) || !own_nvme_queue(p, s->queue))
         return PK_EQUEUE;
-    uint64_t t0 = hal_now();
+    uint64_t t0 = hal_now_fast();
     return posted(p, k_nvme_submit(s->queue, PK_OP_BLK_FLUSH, 0, 0, 0, s->user_data), t0, wrote);
 }
 
@@ -161,7 +161,7 @@ static int op_blk_flush(k_proc_t *p, const struct pk_sqe *s, bool *wrote)
  * PK_TIMER_ABS; ns * 1000 must fit the 64-bit picosecond clock. */
 static int op_timer_arm(k_proc_t *p, const struct pk_sqe *s)
 {
-    uint64_t ns = s->u.timer.ns, now = hal_now();
+    uint64_t ns = s->u.timer.ns, now = hal_now_fast();
     if ((s->u.timer.flags & ~PK_TIMER_ABS) || ns > UINT64_MAX / 1000)
         return PK_EINVAL;
     uint64_t ps = ns * 1000, deadline = ps;
@@ -225,7 +225,7 @@ static unsigned consume(k_proc_t *p, uint32_t n, bool *wrote, bool *cq_stop)
         struct pk_sqe s;
         uint64_t at = p->sq + PK_RING_ENTRIES +
                       (uint64_t)(p->sq_head & (p->sq_entries - 1)) * sizeof s;
-        hal_mem_read(at, &s, sizeof s);
+        hal_mem_read_fast(at, &s, sizeof s);
         k_charge(KC_L1, 1);
         k_charge(KC_CYCLE, SQE_CYCLES);
         unsigned need = s.opcode == PK_OP_TIMER_CANCEL ? 2 : 1;
@@ -290,13 +290,13 @@ void k_wake_check(k_proc_t *p)
 
 static void flush_and_harvest(k_proc_t *p, bool wrote)
 {
-    uint64_t t0 = hal_now();
+    uint64_t t0 = hal_now_fast();
     if (nic_on(p))
         k_nic_flush(p);
     if (nvme_on(p))
         k_nvme_flush(p);
     if (wrote) {
-        uint64_t dt = hal_now() - t0; /* the batch's doorbells */
+        uint64_t dt = hal_now_fast() - t0; /* the batch's doorbells */
         p->st.mediation_ps += dt;
         p->st.doorbell_ps += dt;
         p->st.batches++;
@@ -321,7 +321,7 @@ int k_sys_enter(unsigned to_submit, unsigned min_complete, unsigned flags)
         return -PK_EINVAL;
     }
     uint32_t tail = 0;
-    hal_mem_read(p->sq + PK_RING_TAIL, &tail, sizeof tail);
+    hal_mem_read_fast(p->sq + PK_RING_TAIL, &tail, sizeof tail);
     uint32_t avail = tail - p->sq_head;
     if (avail > p->sq_entries) {
         p->st.errors[PK_ESQINDEX]++;
@@ -330,7 +330,7 @@ int k_sys_enter(unsigned to_submit, unsigned min_complete, unsigned flags)
     uint32_t n = to_submit < avail ? to_submit : avail;
     bool wrote = false, cq_stop = false;
     unsigned done = n ? consume(p, n, &wrote, &cq_stop) : 0;
-    hal_mem_write(p->sq + PK_RING_HEAD, &p->sq_head, sizeof p->sq_head);
+    hal_mem_write_fast(p->sq + PK_RING_HEAD, &p->sq_head, sizeof p->sq_head);
     k_charge(KC_CYCLE, SYS_EXIT_CYCLES);
     flush_and_harvest(p, wrote);
     if (flags & PK_ENTER_WAIT)

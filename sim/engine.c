@@ -23,6 +23,20 @@
  * does the ordinary pop.  This saves ~10-15% per event in the hold
  * benchmark, where every handler schedules a successor.
  *
+ * Two layouts.  A full run of the echo experiment keeps ~15 events
+ * pending, where a 4-ary heap still pays two levels of four-way
+ * tournaments per event.  Up to EVQ_SORTED_MAX entries the same array is
+ * kept sorted in DESCENDING (time, key) order instead (sim->sorted): the
+ * next event is the last entry, popped in O(1), and a new one is inserted
+ * by moving up the entries that are earlier than it (the events scheduled
+ * are mostly near ones: few moves).  One more entry turns the array into
+ * a heap (reversed: an ascending array is a heap); a heap that falls to
+ * EVQ_SORTED_BACK entries is sorted back (the gap keeps a queue hovering
+ * at one size from switching at every event).  Both layouts order by
+ * (time, key), so the order events run in is the same.  The deferred pop
+ * is the heap's only; in the sorted layout the entry leaves at once.
+ * (echo at 12 M req/s: ~150 fewer host instructions per event.)
+ *
  * Invariants (checked by tests/sim/check_engine.c):
  *   - heap entries = live + dead (+ the vacant root while hole is set);
  *     every other entry's slot is LIVE or DEAD, and every LIVE or DEAD slot
@@ -46,6 +60,9 @@
 #include "sim/alloc.h"
 #include "sim/evq_int.h"
 
+#define EVQ_SORTED_MAX 32u  /* the sorted layout's largest size */
+#define EVQ_SORTED_BACK 12u /* a heap this small is sorted back */
+
 sim_t *sim_create(void)
 {
     sim_t *sim = calloc(1, sizeof *sim);
@@ -59,6 +76,7 @@ sim_t *sim_create(void)
         goto err;
     sim->free_head = EVQ_NO_SLOT;
     sim->seq_limit = EVQ_SEQ_LIMIT;
+    sim->sorted = 1;
     return sim;
 err:
     evq_free(sim->heap);
@@ -102,7 +120,59 @@ static inline void settle(sim_t *sim)
     }
 }
 
-/* Drop every dead entry and rebuild the heap: O(n). */
+/* Reverse h[0..n). */
+static void reverse(evq_ent_t *h, size_t n)
+{
+    for (size_t i = 0, j = n; i + 1 < j; i++, j--) {
+        evq_ent_t t = h[i];
+        h[i] = h[j - 1];
+        h[j - 1] = t;
+    }
+}
+
+/* Sorted layout: insert e into the descending h[0..n) (n < cap). */
+static inline void sorted_insert(evq_ent_t *h, size_t n, evq_ent_t e)
+{
+    size_t j = n;
+    while (j > 0 && evq_less(&h[j - 1], &e)) {
+        h[j] = h[j - 1];
+        j--;
+    }
+    h[j] = e;
+}
+
+/* sorted_insert of a NEW event: its seq is above every pending entry's
+ * (seq only grows; renumber() keeps that), so an entry is earlier than it
+ * exactly when its time is not later: the time alone decides. */
+static inline void sorted_insert_new(evq_ent_t *h, size_t n, evq_ent_t e)
+{
+    size_t j = n;
+    while (j > 0 && h[j - 1].time <= e.time) {
+        h[j] = h[j - 1];
+        j--;
+    }
+    h[j] = e;
+}
+
+/* The sorted layout outgrew itself: ascending is a heap. */
+static void to_heap(sim_t *sim)
+{
+    reverse(sim->heap, sim->n);
+    sim->sorted = 0;
+}
+
+/* A small heap (no vacant root) back to the sorted layout: insertion sort,
+ * O(EVQ_SORTED_BACK^2) once per switch. */
+static void to_sorted(sim_t *sim)
+{
+    evq_ent_t *h = sim->heap;
+    for (size_t i = 1; i < sim->n; i++)
+        sorted_insert(h, i, h[i]);
+    sim->sorted = 1;
+}
+
+/* Drop every dead entry and rebuild the heap: O(n).  The sorted layout
+ * keeps its order as it is. */
 static void compact(sim_t *sim)
 {
     settle(sim);
@@ -119,7 +189,8 @@ static void compact(sim_t *sim)
         h[i] = EVQ_SENTINEL;
     sim->n = j;
     sim->dead = 0;
-    evq_heapify(h, j);
+    if (!sim->sorted)
+        evq_heapify(h, j);
 }
 
 static int ent_cmp(const void *a, const void *b)
@@ -137,6 +208,8 @@ static void renumber(sim_t *sim)
     for (size_t i = 0; i < sim->n; i++)
         sim->heap[i].key = ((uint64_t)i << EVQ_SLOT_BITS) | (sim->heap[i].key & EVQ_SLOT_MASK);
     sim->next_seq = sim->n;
+    if (sim->sorted)
+        reverse(sim->heap, sim->n);
 }
 
 /* Double the heap.  Not realloc: the block must stay 64-byte aligned
@@ -193,7 +266,12 @@ sim_event_t sim_at(sim_t *sim, sim_time_t t, sim_fn_t fn, void *arg, uint64_t da
     sl->data = data;
     sl->meta |= EVQ_LIVE;
     evq_ent_t e = { t, (sim->next_seq++ << EVQ_SLOT_BITS) | s };
-    if (sim->hole) {
+    if (sim->sorted && sim->n < EVQ_SORTED_MAX) {
+        sorted_insert_new(sim->heap, sim->n++, e);
+    } else if (sim->sorted) {
+        to_heap(sim);
+        evq_push(sim->heap, sim->n++, e);
+    } else if (sim->hole) {
         /* The first event a handler schedules takes its predecessor's
          * place at the root: one sift-down instead of pop + push. */
         sim->hole = 0;
@@ -247,13 +325,18 @@ bool sim_run(sim_t *sim, sim_time_t until)
     sim->stop = 0;
     for (;;) {
         settle(sim);
+        if (!sim->sorted && sim->n <= EVQ_SORTED_BACK)
+            to_sorted(sim);
         if (sim->n == 0)
             break;
-        evq_ent_t top = sim->heap[0];
+        evq_ent_t top = sim->heap[sim->sorted ? sim->n - 1 : 0];
         uint32_t s = (uint32_t)(top.key & EVQ_SLOT_MASK);
         evq_slot_t *sl = &sim->slots[s];
         if ((sl->meta & 3) == EVQ_DEAD) {
-            evq_pop(sim->heap, sim->n--);
+            if (sim->sorted)
+                sim->heap[--sim->n] = EVQ_SENTINEL;
+            else
+                evq_pop(sim->heap, sim->n--);
             slot_free(sim, s);
             sim->dead--;
             continue;
@@ -263,7 +346,10 @@ bool sim_run(sim_t *sim, sim_time_t until)
         sim_fn_t fn = sl->fn;
         void *arg = sl->arg;
         uint64_t data = sl->data;
-        sim->hole = 1; /* pop deferred: see settle() and sim_at() */
+        if (sim->sorted)
+            sim->heap[--sim->n] = EVQ_SENTINEL; /* popped at once */
+        else
+            sim->hole = 1; /* pop deferred: see settle() and sim_at() */
 #ifdef __GNUC__
         if (sim->n > EVQ_PREFETCH_MIN) {
             /* The next event is most likely the root's smallest child

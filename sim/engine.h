@@ -16,7 +16,9 @@
  *
  * The queue is a 4-ary implicit heap keyed by (time, seq), chosen by
  * measurement (make bench: tests/bench/bench_evq.c compares it with a
- * binary heap and a pairing heap at 1k, 64k and 1M pending events).
+ * binary heap and a pairing heap at 1k, 64k and 1M pending events); up to
+ * 32 pending entries the same array is kept sorted instead (a full-stack
+ * run keeps ~15 pending: cheaper there; sim/engine.c "Two layouts").
  * Cancellation is lazy: the event's slot is marked dead and skipped when it
  * reaches the top; the heap is compacted when dead entries outnumber live
  * ones, so memory stays O(live events) and a cancel is O(1) amortised. */

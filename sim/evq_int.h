@@ -95,6 +95,9 @@ struct sim {
     int running;           /* inside sim_run(): no nesting */
     int hole;              /* heap[0] is vacant: the running event's entry,
                               popped lazily (engine.c settle()) */
+    int sorted;            /* heap[0..n) is sorted DESCENDING by (time, key)
+                              instead (the minimum last): the small-queue
+                              mode, engine.c "Two layouts" */
 };
 
 /* (t1, k1) < (t0, k0), without branches: the comparisons inside a sift

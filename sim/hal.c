@@ -10,7 +10,11 @@
  * is a simulator bug (hal_panic).  The kernel charges in small pieces
  * (tens per system call), so hal_charge only adds to a pending sum that
  * is booked as one charge before anything looks at the core's time
- * (charge_flush: the same clock and accounts, fewer instructions).
+ * (charge_flush: the same clock and accounts, fewer instructions).  The
+ * sum lives in `hal_fast` (kernel/hal.h, fast paths) with the cost table,
+ * the clocks and devices/mem.h's flat backing: the kernel's inline forms
+ * add charges, read max(clock, now) + sum, and copy under mem.h's inline
+ * accessors' conditions without a call.
  *
  * MMIO.  Reads: pcie_mmio_read, the returned round trip charged.  Writes
  * are posted (hal.h): the core is charged pcie.mmio_write to issue it, and
@@ -74,6 +78,7 @@
 #define ENTRY_DEPTH 8u      /* nested entries (boot calling handlers...) */
 #define PW_TIMER 0u         /* held write kind: size 0 = deadline timer */
 #define LVT_DEADLINE ((uint32_t)TIMER_LVT_MODE_DEADLINE << TIMER_LVT_MODE_SHIFT)
+#define WATCH_MEMO 64u      /* dma_written's direct-mapped memo, by page */
 
 typedef struct held_write {
     sim_time_t due;         /* the core's clock when it was issued, ps */
@@ -120,21 +125,26 @@ struct machine_hal {
     cpu_t *ecpu;
     cpu_mode_t emode;
     bool eoutside;
-    /* hal_charge's bookings not yet applied to ecpu (see charge_flush). */
-    sim_time_t pend;
-    bool charged;
     sim_t *sim;
     const cost_table_t *costs;
     mem_t *mem;
     watch_t *watch;         /* sorted by (pa, core, insertion) */
     size_t nwatch, capwatch;
+    uint64_t *watch_pmax;   /* [i]: highest end among watch[0..i) */
+    uint32_t watch_memo[WATCH_MEMO]; /* by 4 KiB page: watch index + 1 */
     uint64_t watch_maxlen;  /* longest watched range: bounds the scan back */
     uint64_t watch_lo, watch_hi; /* [lowest start, highest end) of them all */
     machine_watch_fn watch_fn, ret_fn;
     void *watch_ctx, *ret_ctx;
 };
 
+/* The inline fast paths' view (kernel/hal.h): charges pending for the top
+ * entry (pend, charged: see charge_flush), the cost table, the clocks and
+ * the direct map of the bound machine; all zero when none is bound. */
+struct hal_fast hal_fast;
+
 static machine_t *bound; /* the machine the HAL acts on */
+static void fast_bind(struct machine_hal *h);
 static struct machine_hal *bound_hal; /* its HAL state (NULL: none bound) */
 
 /* ---------------------------------------------------------------- helpers */
@@ -165,17 +175,20 @@ static cpu_t *ecpu(const struct machine_hal *h)
  * and the DMA-write hook), hal_delay, catch_up, entry begin and end. */
 static void charge_flush(struct machine_hal *h)
 {
-    if (h->charged) {
-        cpu_charge(h->ecpu, sim_now(h->sim), h->pend, h->emode);
-        h->pend = 0;
-        h->charged = false;
+    if (hal_fast.charged) {
+        if (!h->ecpu) /* hal_charge_fast cannot check: this is where it shows */
+            hal_panic("hal_charge outside a kernel entry");
+        cpu_charge(h->ecpu, sim_now(h->sim), hal_fast.pend, h->emode);
+        hal_fast.pend = 0;
+        hal_fast.charged = 0;
     }
 }
 
 static void charge_add(struct machine_hal *h, sim_time_t ps)
 {
-    h->pend += ps;
-    h->charged = true;
+    (void)h;
+    hal_fast.pend += ps;
+    hal_fast.charged = 1;
 }
 
 static const entry_t *cur(struct machine_hal *h)
@@ -451,6 +464,13 @@ int hal_poll_watch(unsigned core, uint64_t pa, uint64_t len)
     if (!h->nwatch || pa + len > h->watch_hi)
         h->watch_hi = pa + len;
     h->nwatch++;
+    h->watch_pmax = sim_xreallocarray(h->watch_pmax, h->capwatch, sizeof *h->watch_pmax);
+    for (size_t k = 0, hi = 0; k < h->nwatch; k++) {
+        h->watch_pmax[k] = hi;
+        if (h->watch[k].end > hi)
+            hi = h->watch[k].end;
+    }
+    memset(h->watch_memo, 0, sizeof h->watch_memo); /* indices moved */
     if (len > h->watch_maxlen)
         h->watch_maxlen = len;
     return 0;
@@ -476,8 +496,20 @@ _Noreturn void hal_panic(const char *msg)
 
 /* ---------------------------------------------------------------- DMA watch */
 
+/* Watch k is the only one [pa, end) touches, and covers it: no later one
+ * starts before end, no earlier one ends after pa. */
+static bool watch_sole(const struct machine_hal *h, size_t k, uint64_t pa, uint64_t end)
+{
+    const watch_t *w = &h->watch[k];
+    return pa >= w->pa && end <= w->end && (k + 1 == h->nwatch || h->watch[k + 1].pa >= end) &&
+           h->watch_pmax[k] <= pa;
+}
+
 /* The bus's DMA-write hook: [pa, pa + len) lands at `done`.  O(log W)
- * plus the watches that start within watch_maxlen below the write. */
+ * plus the watches that start within watch_maxlen below the write; a
+ * write to a page seen before inside one watch alone (descriptor
+ * write-backs: the usual case) is answered from a memo of that watch,
+ * without the search's unpredictable branches. */
 static void dma_written(void *ctx, uint64_t pa, size_t len, sim_time_t done)
 {
     struct machine_hal *h = ctx;
@@ -486,6 +518,11 @@ static void dma_written(void *ctx, uint64_t pa, size_t len, sim_time_t done)
     uint64_t end = pa + len;
     if (pa >= h->watch_hi || end <= h->watch_lo) /* payloads: nowhere near a ring */
         return;
+    uint32_t *memo = &h->watch_memo[(pa >> 12) % WATCH_MEMO];
+    if (*memo && watch_sole(h, *memo - 1, pa, end)) {
+        h->watch_fn(h->watch_ctx, h->watch[*memo - 1].core, done);
+        return;
+    }
     size_t lo = 0, hi = h->nwatch; /* first watch starting at or after end */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -498,8 +535,11 @@ static void dma_written(void *ctx, uint64_t pa, size_t len, sim_time_t done)
         const watch_t *w = &h->watch[i - 1];
         if (w->pa + h->watch_maxlen <= pa)
             break;
-        if (w->end > pa)
+        if (w->end > pa) {
+            if (watch_sole(h, i - 1, pa, end))
+                *memo = (uint32_t)i;
             h->watch_fn(h->watch_ctx, w->core, done);
+        }
     }
 }
 
@@ -528,6 +568,7 @@ void machine_hal_destroy(struct machine_hal *h)
     if (bound && bound->hal == h) {
         bound = NULL;
         bound_hal = NULL;
+        fast_bind(NULL);
     }
     for (unsigned i = 0; i < h->m->cfg.cores; i++) {
         core_hal_t *c = &h->core[i];
@@ -541,22 +582,52 @@ void machine_hal_destroy(struct machine_hal *h)
     }
     free(h->core);
     free(h->watch);
+    free(h->watch_pmax);
     free(h);
+}
+
+/* The fast paths' view of the bound machine (kernel/hal.h, struct
+ * hal_fast): its cost table, clock and direct map (devices/mem.h's flat
+ * backing, its written-page bits and read gate); the entry fields are
+ * entry_top's.  Unbound: all zero, so the inline forms call the HAL. */
+static void fast_bind(struct machine_hal *h)
+{
+    hal_fast = (struct hal_fast){0};
+    if (!h)
+        return;
+    const mem_fast_t *f = (const mem_fast_t *)(const void *)h->mem;
+    hal_fast.cost_ps = h->costs->ps;
+    hal_fast.ncosts = COST_COUNT;
+    hal_fast.now = sim_clock(h->sim);
+    hal_fast.clock = h->ecpu ? &h->ecpu->clock : NULL;
+    if (f->flat) {
+        hal_fast.wmem = f->flat;
+        hal_fast.rmem = h->ecpu && h->eoutside ? NULL : f->flat;
+        hal_fast.mem_size = f->size;
+        hal_fast.rgate_due = f->gate_due;
+        hal_fast.rgate_now = f->gate_now;
+        hal_fast.wpages = f->written;
+    }
 }
 
 void machine_hal_bind(machine_t *m)
 {
     bound = m;
     bound_hal = m ? m->hal : NULL;
+    fast_bind(bound_hal);
 }
 
 /* Mirror the top entry (or none) for the hot calls. */
-static void entry_top(struct machine_hal *h)
+static inline void entry_top(struct machine_hal *h)
 {
     const entry_t *e = h->depth ? &h->stack[h->depth - 1] : NULL;
     h->ecpu = e ? &h->m->cores[e->core] : NULL;
     h->emode = e ? e->mode : CPU_KERNEL;
     h->eoutside = e ? e->outside : false;
+    if (h == bound_hal) {
+        hal_fast.clock = h->ecpu ? &h->ecpu->clock : NULL;
+        hal_fast.rmem = h->ecpu && h->eoutside ? NULL : hal_fast.wmem;
+    }
 }
 
 void machine_entry_begin(machine_t *m, unsigned core, cpu_mode_t mode)

@@ -34,9 +34,7 @@
 
 typedef enum wake_why { WHY_RUN, WHY_WATCH, WHY_IRQ } wake_why_t;
 
-typedef struct uspan {
-    uint64_t lo, end;        /* [lo, end) granted; lo == end: none */
-} uspan_t;
+typedef struct pk_span uspan_t; /* [lo, end) granted; lo == end: none */
 
 typedef struct proc {
     proc_rt_t *rt;
@@ -66,22 +64,45 @@ struct proc_rt {
 };
 
 static proc_t *cur; /* the process whose start or step is running */
-/* pk_charge's bookings for cur not yet applied to its core: consecutive
- * user-mode charges at one instant add up to one (cpu_charge(a) then
- * cpu_charge(b) leave the clock at max(clock, now) + a + b, as
- * cpu_charge(a + b) does; a zero charge still moves it up to now), and
- * nothing looks at the core during a step but pk_now and pk_enter, which
- * flush first, as the end of the step does. */
-static sim_time_t upend;
-static bool ucharged;
+/* The inline forms' view of cur (kernel/include/pk.h, fast paths): its
+ * cached spans, the direct map of memory, and pk_charge's bookings for it
+ * not yet applied to its core (upend, ucharged): consecutive user-mode
+ * charges at one instant add up to one (cpu_charge(a) then cpu_charge(b)
+ * leave the clock at max(clock, now) + a + b, as cpu_charge(a + b) does; a
+ * zero charge still moves it up to now), and nothing looks at the core
+ * during a step but pk_now and pk_enter, which flush first, as the end of
+ * the step does. */
+struct pk_fast pk_fast;
 
 static void user_flush(proc_t *p)
 {
-    if (ucharged) {
-        cpu_charge(&p->rt->m->cores[p->core], sim_now(p->rt->m->sim), upend, CPU_USER);
-        upend = 0;
-        ucharged = false;
+    if (pk_fast.ucharged) {
+        cpu_charge(&p->rt->m->cores[p->core], sim_now(p->rt->m->sim), pk_fast.upend, CPU_USER);
+        pk_fast.upend = 0;
+        pk_fast.ucharged = 0;
     }
+}
+
+/* p starts running its start or a step (NULL: it stopped; its bookings
+ * were flushed). */
+static inline void set_cur(proc_t *p)
+{
+    cur = p;
+    if (!p) {
+        pk_fast.r = pk_fast.w = NULL;
+        return;
+    }
+    const mem_fast_t *f = (const mem_fast_t *)(const void *)p->mem;
+    pk_fast.r = p->rspan;
+    pk_fast.w = p->wspan;
+    pk_fast.rmem = f->flat;
+    pk_fast.wmem = f->flat;
+    pk_fast.mem_size = f->size;
+    pk_fast.rgate_due = f->gate_due;
+    pk_fast.rgate_now = f->gate_now;
+    pk_fast.wpages = f->written;
+    pk_fast.cost_ps = p->costs->ps;
+    pk_fast.ncosts = COST_COUNT;
 }
 
 const proc_kernel_t proc_parakernel = {
@@ -152,7 +173,7 @@ static void pend_consume(proc_t *p, sim_time_t s)
 static void step_event(sim_t *sim, void *arg, uint64_t data);
 
 /* Have a step at t (or earlier, if one is already due before t). */
-static void schedule(proc_t *p, sim_time_t t, wake_why_t why)
+static inline void schedule(proc_t *p, sim_time_t t, wake_why_t why)
 {
     sim_t *sim = p->rt->m->sim;
     if (t < sim_now(sim))
@@ -234,10 +255,10 @@ static void step_event(sim_t *sim, void *arg, uint64_t data)
     p->st.state = PROC_READY;
     p->blocking = false;
     p->st.steps++;
-    cur = p;
+    set_cur(p);
     wl_step_t r = p->app->step(p->state);
     user_flush(p);
-    cur = NULL;
+    set_cur(NULL);
     after_step(p, r);
 }
 
@@ -381,10 +402,10 @@ int proc_spawn_input(proc_rt_t *rt, unsigned pid, unsigned core, const wl_app_t 
     }
     if (app->start) {
         char why[200] = "";
-        cur = p;
+        set_cur(p);
         int rc = app->start(p->state, params, nparams, why, sizeof why);
         user_flush(p);
-        cur = NULL;
+        set_cur(NULL);
         if (rc < 0) {
             free(p->state);
             free(p);
@@ -554,6 +575,6 @@ void pk_charge(int id, uint64_t count)
     proc_t *p = cur;
     if (!p || id < 0 || id >= COST_COUNT)
         return;
-    upend += cost_ps(p->costs, (cost_id_t)id) * count;
-    ucharged = true;
+    pk_fast.upend += cost_ps(p->costs, (cost_id_t)id) * count;
+    pk_fast.ucharged = 1;
 }

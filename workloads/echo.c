@@ -147,7 +147,7 @@ static void push(echo_t *e, uint8_t op, unsigned qi, uint32_t idx, uint32_t len)
         s.addr = e->buf_base + (uint64_t)idx * e->buf_size;
     }
     pk_sq_push(&e->r, &s); /* callers checked sq_room */
-    pk_charge(e->c_cycle, SQE_CYCLES);
+    pk_charge_fast(e->c_cycle, SQE_CYCLES);
 }
 
 /* The queue a buffer belongs to, idx / per_q, without a divide (several
@@ -182,7 +182,7 @@ static bool need_harvest(const echo_t *e)
 static int submit(echo_t *e, unsigned min_complete, unsigned flags)
 {
     if (e->r.sq_tail != e->r.sq_published) {
-        pk_store(e->r.info.sq + PK_RING_TAIL, &e->r.sq_tail, sizeof e->r.sq_tail);
+        pk_store_fast(e->r.info.sq + PK_RING_TAIL, &e->r.sq_tail, sizeof e->r.sq_tail);
         e->r.sq_published = e->r.sq_tail;
     }
     unsigned pending = e->r.sq_tail - pk_sq_head(&e->r);
@@ -221,7 +221,7 @@ static uint32_t txq_take(echo_t *e, unsigned qi)
 static void on_cqe(echo_t *e, const struct pk_cqe *c)
 {
     uint32_t idx = (uint32_t)c->user_data;
-    pk_charge(e->c_cycle, CQE_CYCLES);
+    pk_charge_fast(e->c_cycle, CQE_CYCLES);
     if ((c->user_data & ~UINT64_C(0xFFFFFFFF)) != ECHO_UD_TAG || idx >= e->nbufs) {
         e->c.bad_cqe++;
         return;
@@ -316,14 +316,15 @@ static uint16_t be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint8_t t = a[i];
-        a[i] = b[i];
-        b[i] = t;
-    }
-}
+/* Swap two disjoint n-byte fields, n a constant <= 8 (the copies become
+ * single moves, not a byte loop). */
+#define SWAP_BYTES(a, b, n)                                                                        \
+    do {                                                                                           \
+        uint8_t t_[8];                                                                             \
+        memcpy(t_, (a), (n));                                                                      \
+        memcpy((a), (b), (n));                                                                     \
+        memcpy((b), t_, (n));                                                                      \
+    } while (0)
 
 /* Check the headers in h (n bytes loaded of a len-byte frame) and swap
  * them for the reply (echo.h). */
@@ -349,9 +350,9 @@ int wl_echo_reply_headers(uint8_t *h, uint32_t n, uint32_t len, const uint8_t ma
         return WL_ECHO_DROP_BAD_IP;
     if (port && be16(udp + 2) != port)
         return WL_ECHO_DROP_PORT;
-    swap_bytes(h, h + 6, 6);        /* MACs: the source becomes ours */
-    swap_bytes(ip + 12, ip + 16, 4); /* IPv4 addresses */
-    swap_bytes(udp, udp + 2, 2);     /* UDP ports */
+    SWAP_BYTES(h, h + 6, 6);        /* MACs: the source becomes ours */
+    SWAP_BYTES(ip + 12, ip + 16, 4); /* IPv4 addresses */
+    SWAP_BYTES(udp, udp + 2, 2);     /* UDP ports */
     *hdr = 14 + ihl + 8;
     return -1;
 }
@@ -361,19 +362,19 @@ static int echo_frame(echo_t *e, unsigned qi, uint32_t idx, uint64_t buf, uint32
 {
     uint8_t h[HDR_LOAD];
     uint32_t n = len < HDR_LOAD ? len : HDR_LOAD, hdr = 0;
-    pk_charge(e->c_cycle, FRAME_CYCLES);
-    if (pk_load(buf, h, n) < 0) {
+    pk_charge_fast(e->c_cycle, FRAME_CYCLES);
+    if (pk_load_fast(buf, h, n) < 0) {
         e->st.faults++;
         return -1;
     }
     int why = wl_echo_reply_headers(h, n, len, e->r.info.mac, e->port, &hdr);
     uint32_t touched = hdr ? hdr : (n < 42 ? n : 42);
-    pk_charge(e->c_llc, touched ? (touched + LINE - 1) / LINE : 1);
+    pk_charge_fast(e->c_llc, touched ? (touched + LINE - 1) / LINE : 1);
     if (why >= 0) {
         e->c.dropped[why]++;
         return -1;
     }
-    if (pk_store(buf, h, hdr) < 0) {
+    if (pk_store_fast(buf, h, hdr) < 0) {
         e->st.faults++;
         return -1;
     }
@@ -418,8 +419,8 @@ static unsigned rx_queue(echo_t *e, unsigned qi, unsigned *room, bool *more)
         uint32_t ents = e->r.info.rx_entries, slot = e->r.rx_next[qi] - 1;
         slot = ents & (ents - 1) ? slot % ents : slot & (ents - 1); /* no divide: a power of 2 */
         if (n == 0 || slot % (LINE / PK_RXD_BYTES) == 0)
-            pk_charge(e->c_llc, 1); /* a descriptor line the NIC wrote */
-        pk_charge(e->c_cycle, RX_CYCLES);
+            pk_charge_fast(e->c_llc, 1); /* a descriptor line the NIC wrote */
+        pk_charge_fast(e->c_cycle, RX_CYCLES);
         n++;
         e->st.rx_frames++;
         e->in_ring[qi]--;

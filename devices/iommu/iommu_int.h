@@ -131,8 +131,40 @@ uint32_t iommu_lru_find(iommu_lru_t *c, iommu_key_t key);
 /* A slot for a key not present: a free one, else the LRU one (evicted). */
 uint32_t iommu_lru_insert(iommu_lru_t *c, iommu_key_t key);
 void iommu_lru_remove(iommu_lru_t *c, uint32_t slot);
+/* List surgery, inline: the translation memo (iommu.c) touches an entry
+ * on most DMAs, as the finds it stands for would. */
+static inline void iommu_lru_unlink(iommu_lru_t *c, uint32_t i)
+{
+    iommu_lru_node_t *x = &c->node[i];
+    if (x->prev != IOMMU_LRU_NIL)
+        c->node[x->prev].next = x->next;
+    else
+        c->mru = x->next;
+    if (x->next != IOMMU_LRU_NIL)
+        c->node[x->next].prev = x->prev;
+    else
+        c->lru = x->prev;
+}
+
+static inline void iommu_lru_push_front(iommu_lru_t *c, uint32_t i)
+{
+    c->node[i].prev = IOMMU_LRU_NIL;
+    c->node[i].next = c->mru;
+    if (c->mru != IOMMU_LRU_NIL)
+        c->node[c->mru].prev = i;
+    else
+        c->lru = i;
+    c->mru = i;
+}
+
 /* What a find that hits `slot` does to the list: make it the most recent. */
-void iommu_lru_touch(iommu_lru_t *c, uint32_t slot);
+static inline void iommu_lru_touch(iommu_lru_t *c, uint32_t i)
+{
+    if (c->mru != i) {
+        iommu_lru_unlink(c, i);
+        iommu_lru_push_front(c, i);
+    }
+}
 
 /* ---------------------------------------------------------------- cached state */
 /* A resolved context (context cache payload): what the root, context and,

@@ -63,38 +63,6 @@ void iommu_lru_fini(iommu_lru_t *c)
     c->bucket = NULL;
 }
 
-static void list_unlink(iommu_lru_t *c, uint32_t i)
-{
-    iommu_lru_node_t *x = &c->node[i];
-    if (x->prev != IOMMU_LRU_NIL)
-        c->node[x->prev].next = x->next;
-    else
-        c->mru = x->next;
-    if (x->next != IOMMU_LRU_NIL)
-        c->node[x->next].prev = x->prev;
-    else
-        c->lru = x->prev;
-}
-
-static void list_push_front(iommu_lru_t *c, uint32_t i)
-{
-    c->node[i].prev = IOMMU_LRU_NIL;
-    c->node[i].next = c->mru;
-    if (c->mru != IOMMU_LRU_NIL)
-        c->node[c->mru].prev = i;
-    else
-        c->lru = i;
-    c->mru = i;
-}
-
-void iommu_lru_touch(iommu_lru_t *c, uint32_t i)
-{
-    if (c->mru != i) {
-        list_unlink(c, i);
-        list_push_front(c, i);
-    }
-}
-
 uint32_t iommu_lru_find(iommu_lru_t *c, iommu_key_t key)
 {
     /* The most recently used entry again (a device streaming through one
@@ -104,8 +72,8 @@ uint32_t iommu_lru_find(iommu_lru_t *c, iommu_key_t key)
     for (uint32_t i = c->bucket[bucket_of(c, key)]; i != IOMMU_LRU_NIL; i = c->node[i].hnext) {
         if (key_eq(c->node[i].key, key)) {
             if (c->mru != i) {
-                list_unlink(c, i);
-                list_push_front(c, i);
+                iommu_lru_unlink(c, i);
+                iommu_lru_push_front(c, i);
             }
             return i;
         }
@@ -120,7 +88,7 @@ void iommu_lru_remove(iommu_lru_t *c, uint32_t slot)
         link = &c->node[*link].hnext;
     *link = c->node[slot].hnext;
     c->gen++;
-    list_unlink(c, slot);
+    iommu_lru_unlink(c, slot);
     c->node[slot].used = false;
     c->node[slot].next = c->free;
     c->free = slot;
@@ -138,7 +106,7 @@ uint32_t iommu_lru_insert(iommu_lru_t *c, iommu_key_t key)
     c->node[i].used = true;
     c->node[i].hnext = c->bucket[b];
     c->bucket[b] = i;
-    list_push_front(c, i);
+    iommu_lru_push_front(c, i);
     return i;
 }
 

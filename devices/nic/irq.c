@@ -56,7 +56,7 @@ static void fire_ev(sim_t *sim, void *arg, uint64_t vi)
 }
 
 /* Schedule the vector's interrupt for a cause completing at t. */
-static void arm(nic_t *n, unsigned vi, sim_time_t t)
+static inline void arm(nic_t *n, unsigned vi, sim_time_t t)
 {
     nic_vec_t *v = &n->vec[vi];
     uint64_t bit = UINT64_C(1) << vi;

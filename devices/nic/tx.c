@@ -124,7 +124,7 @@ static void cpl_ev(sim_t *sim, void *arg, uint64_t q)
     tx_complete(n, (unsigned)q);
 }
 
-static void cpl_arm(nic_t *n, unsigned q)
+static inline void cpl_arm(nic_t *n, unsigned q)
 {
     nic_txq_t *t = &n->txq[q];
     if (!t->cpl_ev && t->cpl_head != t->cpl_tail)

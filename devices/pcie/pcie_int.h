@@ -82,6 +82,8 @@ struct pcie {
     size_t segcap;
     size_t dq_pending;       /* DMA write segments not landed, all devices */
     sim_time_t dq_next;      /* earliest due among them (SIM_TIME_MAX: none) */
+    size_t dq_devs;          /* devices with segments not landed */
+    pcie_dev_t *dq_one;      /* the one, when dq_devs == 1 (NULL: look) */
     pcie_stats_t st;
     void (*dmaw_hook)(void *ctx, uint64_t pa, size_t len, sim_time_t done); /* or NULL */
     void *dmaw_hook_ctx;

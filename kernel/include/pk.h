@@ -227,6 +227,111 @@ uint64_t pk_now(void);
 int pk_cost(const char *name);
 void pk_charge(int id, uint64_t count);
 
+/* ---------------------------------------------------------------- fast paths
+ * ABI v1 addition (liburing's inline helpers play this role): inline
+ * forms of pk_load, pk_store and pk_charge for hot loops, with exactly
+ * their semantics; every case they do not cover calls the function.  The
+ * platform keeps pk_fast current while a process runs (on hardware a
+ * load is a plain copy through the mapping and these reduce to it):
+ *   r, w: two spans [lo, end) the running process was last granted for
+ *     reads and for writes (NULL: no process runs);
+ *   rmem, wmem, mem_size: a direct map of its memory (NULL: the call);
+ *   rgate_due, rgate_now: loads through rmem are exact while
+ *     *rgate_due > *rgate_now (no device write due to land first);
+ *   wpages: bit i set when 4 KiB page i may be stored to through wmem;
+ *   upend, ucharged: the annotations of the running step not yet booked
+ *     (pk_charge adds to them too), cost_ps[ncosts] the cost table. */
+struct pk_span {
+    uint64_t lo, end;
+};
+struct pk_fast {
+    const struct pk_span *r, *w;
+    const uint8_t *rmem;
+    uint8_t *wmem;
+    uint64_t mem_size;
+    const uint64_t *rgate_due, *rgate_now;
+    const uint64_t *wpages;
+    uint64_t upend, ucharged;
+    const uint64_t *cost_ps;
+    uint64_t ncosts;
+};
+extern struct pk_fast pk_fast;
+
+#if defined(__GNUC__)
+#define PK_COPY(d, s, n) __builtin_memcpy((d), (s), (n))
+#else
+#include <string.h>
+#define PK_COPY(d, s, n) memcpy((d), (s), (n))
+#endif
+
+/* A copy of n bytes: one fixed-size move when n is a constant, else
+ * overlapping 16/8/4-byte moves (a variable-length memcpy of a few dozen
+ * bytes would start `rep movs`, slow to start). */
+static inline void pk_copy(void *dst, const void *src, uint32_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+#if defined(__GNUC__)
+    if (__builtin_constant_p(n)) {
+        PK_COPY(d, s, n);
+        return;
+    }
+#endif
+    if (n >= 16) {
+        for (uint32_t i = 0; i + 16 < n; i += 16)
+            PK_COPY(d + i, s + i, 16);
+        PK_COPY(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        PK_COPY(d, s, 8);
+        PK_COPY(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        PK_COPY(d, s, 4);
+        PK_COPY(d + n - 4, s + n - 4, 4);
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
+
+static inline int pk_span_has(const struct pk_span *s, uint64_t addr, uint32_t len)
+{
+    return addr >= s->lo && addr < s->end && len <= s->end - addr;
+}
+
+static inline int pk_load_fast(uint64_t addr, void *dst, uint32_t len)
+{
+    const struct pk_span *r = pk_fast.r;
+    if (r && len && (pk_span_has(&r[0], addr, len) || pk_span_has(&r[1], addr, len)) &&
+        pk_fast.rmem && *pk_fast.rgate_due > *pk_fast.rgate_now && addr <= pk_fast.mem_size &&
+        len <= pk_fast.mem_size - addr) {
+        pk_copy(dst, pk_fast.rmem + addr, len);
+        return 0;
+    }
+    return pk_load(addr, dst, len);
+}
+
+static inline int pk_store_fast(uint64_t addr, const void *src, uint32_t len)
+{
+    const struct pk_span *w = pk_fast.w;
+    if (w && len && (pk_span_has(&w[0], addr, len) || pk_span_has(&w[1], addr, len)) &&
+        pk_fast.wmem && addr <= pk_fast.mem_size && len <= pk_fast.mem_size - addr &&
+        (addr & 4095u) + len <= 4096u && (pk_fast.wpages[addr >> 18] >> ((addr >> 12) & 63) & 1)) {
+        pk_copy(pk_fast.wmem + addr, src, len);
+        return 0;
+    }
+    return pk_store(addr, src, len);
+}
+
+static inline void pk_charge_fast(int id, uint64_t count)
+{
+    if (pk_fast.r && (unsigned)id < pk_fast.ncosts) {
+        pk_fast.upend += pk_fast.cost_ps[id] * count;
+        pk_fast.ucharged = 1;
+    } else {
+        pk_charge(id, count);
+    }
+}
+
 const char *pk_err_name(int err); /* "PK_EFOREIGN"...; takes err or -err */
 const char *pk_op_name(unsigned op);
 

@@ -34,7 +34,7 @@ struct pk_ring {
 static inline int pk_ring_init(struct pk_ring *r)
 {
     uint64_t self = pk_self();
-    if (pk_load(self, &r->info, sizeof r->info) < 0 || r->info.magic != PK_INFO_MAGIC ||
+    if (pk_load_fast(self, &r->info, sizeof r->info) < 0 || r->info.magic != PK_INFO_MAGIC ||
         r->info.abi_version != PK_ABI_VERSION)
         return -1;
     r->sq_tail = r->sq_published = 0;
@@ -48,7 +48,7 @@ static inline int pk_ring_init(struct pk_ring *r)
 static inline uint32_t pk_sq_head(const struct pk_ring *r)
 {
     uint32_t head = 0;
-    pk_load(r->info.sq + PK_RING_HEAD, &head, sizeof head);
+    pk_load_fast(r->info.sq + PK_RING_HEAD, &head, sizeof head);
     return head;
 }
 
@@ -59,7 +59,7 @@ static inline int pk_sq_push(struct pk_ring *r, const struct pk_sqe *sqe)
         return -1;
     uint64_t at = r->info.sq + PK_RING_ENTRIES +
                   (uint64_t)(r->sq_tail & (r->info.sq_entries - 1)) * sizeof *sqe;
-    pk_store(at, sqe, sizeof *sqe);
+    pk_store_fast(at, sqe, sizeof *sqe);
     r->sq_tail++;
     return 0;
 }
@@ -70,7 +70,7 @@ static inline int pk_sq_push(struct pk_ring *r, const struct pk_sqe *sqe)
 static inline int pk_submit(struct pk_ring *r, unsigned min_complete, unsigned flags)
 {
     if (r->sq_tail != r->sq_published)
-        pk_store(r->info.sq + PK_RING_TAIL, &r->sq_tail, sizeof r->sq_tail);
+        pk_store_fast(r->info.sq + PK_RING_TAIL, &r->sq_tail, sizeof r->sq_tail);
     r->sq_published = r->sq_tail;
     return pk_enter(r->sq_tail - pk_sq_head(r), min_complete, flags);
 }
@@ -79,14 +79,14 @@ static inline int pk_submit(struct pk_ring *r, unsigned min_complete, unsigned f
 static inline int pk_cq_pop(struct pk_ring *r, struct pk_cqe *cqe)
 {
     uint32_t tail = 0;
-    pk_load(r->info.cq + PK_RING_TAIL, &tail, sizeof tail);
+    pk_load_fast(r->info.cq + PK_RING_TAIL, &tail, sizeof tail);
     if (tail == r->cq_head)
         return -1;
     uint64_t at = r->info.cq + PK_RING_ENTRIES +
                   (uint64_t)(r->cq_head & (r->info.cq_entries - 1)) * sizeof *cqe;
-    pk_load(at, cqe, sizeof *cqe);
+    pk_load_fast(at, cqe, sizeof *cqe);
     r->cq_head++;
-    pk_store(r->info.cq + PK_RING_HEAD, &r->cq_head, sizeof r->cq_head);
+    pk_store_fast(r->info.cq + PK_RING_HEAD, &r->cq_head, sizeof r->cq_head);
     return 0;
 }
 
@@ -97,20 +97,20 @@ static inline int pk_cq_pop(struct pk_ring *r, struct pk_cqe *cqe)
 static inline int pk_rx_next(struct pk_ring *r, unsigned qi, uint64_t *buf, uint32_t *len)
 {
     uint32_t posted = 0;
-    pk_load(r->info.rx_shadow[qi] + PK_RXV_POSTED, &posted, sizeof posted);
+    pk_load_fast(r->info.rx_shadow[qi] + PK_RXV_POSTED, &posted, sizeof posted);
     if (posted == r->rx_next[qi])
         return -1;
     uint32_t n = r->info.rx_entries; /* a power of 2 masks: no divide */
     uint32_t slot = n & (n - 1) ? r->rx_next[qi] % n : r->rx_next[qi] & (n - 1);
     uint64_t d = r->info.rx_ring[qi] + (uint64_t)slot * PK_RXD_BYTES;
     uint8_t wb[PK_RXD_BYTES];
-    if (pk_load(d, wb, sizeof wb) < 0)
+    if (pk_load_fast(d, wb, sizeof wb) < 0)
         return -1;
     uint32_t status = (uint32_t)wb[PK_RXD_STATUS] | (uint32_t)wb[PK_RXD_STATUS + 1] << 8;
     if (!(status & PK_RXD_DD))
         return -1;
     *len = (uint32_t)wb[PK_RXD_LEN] | (uint32_t)wb[PK_RXD_LEN + 1] << 8;
-    pk_load(r->info.rx_shadow[qi] + PK_RXV_SHADOW + (uint64_t)slot * sizeof(uint64_t), buf,
+    pk_load_fast(r->info.rx_shadow[qi] + PK_RXV_SHADOW + (uint64_t)slot * sizeof(uint64_t), buf,
             sizeof *buf);
     r->rx_next[qi]++;
     return 0;

@@ -691,6 +691,33 @@ START_TEST(test_random_ops_match_reference_large_pending_set)
 }
 END_TEST
 
+/* The queue changes layout (sorted up to 32 entries, a heap beyond, sorted
+ * again at 12: sim/engine.c "Two layouts").  A pending set swinging across
+ * both sizes, with ties, cancels and handlers that schedule and cancel,
+ * runs in the reference model's (time, seq) order throughout. */
+START_TEST(test_layout_switches_keep_order)
+{
+    ref_t r;
+    ref_init(&r, 100000, 99);
+    r.sim = sim_create();
+    for (int round = 0; round < 400; round++) {
+        size_t high = 20 + (size_t)xs_below(&r.rng, 50), low = (size_t)xs_below(&r.rng, 14);
+        while (r.npend < high && r.nid < r.cap)
+            ref_schedule(&r, sim_now(r.sim) + xs_below(&r.rng, 16));
+        for (int c = 0; c < 4; c++)
+            ref_cancel_random(&r);
+        while (r.npend > low) /* to the earliest pending instant: time moves */
+            ck_assert(!sim_run(r.sim, r.time[r.pend[ref_min(&r)]]));
+        ck_assert_uint_eq(sim_pending(r.sim), r.npend);
+    }
+    sim_run(r.sim, SIM_TIME_MAX);
+    ck_assert_uint_eq(r.npend, 0);
+    ck_assert_uint_eq(sim_events_run(r.sim), r.ran);
+    sim_destroy(r.sim);
+    ref_free(&r);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- compaction */
 
 START_TEST(test_cancelling_most_events_keeps_order_and_count)
@@ -861,6 +888,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_random_ops_match_reference_with_many_ties);
     tcase_add_test(tc, test_random_ops_match_reference_with_spread_times);
     tcase_add_test(tc, test_random_ops_match_reference_large_pending_set);
+    tcase_add_test(tc, test_layout_switches_keep_order);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("seq_renumbering");

@@ -195,6 +195,54 @@ START_TEST(test_hal_now_is_later_of_now_and_clock)
 }
 END_TEST
 
+/* The inline forms (kernel/hal.h, fast paths) agree with the functions:
+ * charges add up across both, hal_now_fast sees unbooked charges, and the
+ * entry end books them in the entry's mode. */
+START_TEST(test_fast_charge_and_now)
+{
+    const sim_time_t c = C(COST_CPU_CYCLE), l = C(COST_MEM_LLC);
+    sim_at(sim, SIM_US(2), noop, NULL, 0);
+    sim_run(sim, SIM_TIME_MAX);
+    machine_entry_begin(&m, 2, CPU_IRQ);
+    ck_assert_uint_eq(hal_now_fast(), SIM_US(2));
+    hal_charge_fast(COST_CPU_CYCLE, 5);
+    hal_charge(COST_MEM_LLC, 1);
+    hal_charge_fast(COST_MEM_LLC, 2);
+    ck_assert_uint_eq(hal_now_fast(), SIM_US(2) + 5 * c + 3 * l);
+    ck_assert_uint_eq(hal_now(), SIM_US(2) + 5 * c + 3 * l);
+    hal_charge_fast(COST_CPU_CYCLE, 1);
+    ck_assert_uint_eq(hal_now_fast(), SIM_US(2) + 6 * c + 3 * l);
+    machine_entry_end(&m);
+    ck_assert_uint_eq(m.cores[2].acct[CPU_IRQ], 6 * c + 3 * l);
+    ck_assert_uint_eq(m.cores[2].clock, SIM_US(2) + 6 * c + 3 * l);
+    ck_assert_uint_eq(m.cores[2].acct[CPU_KERNEL], 0);
+}
+END_TEST
+
+/* The inline memory forms move the same bytes as the functions, refuse
+ * what they refuse, and a write to a page never written before (no
+ * backing yet: the slow path) reads back. */
+START_TEST(test_fast_memory)
+{
+    uint8_t buf[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, out[16] = {0};
+    ck_assert_int_eq(hal_mem_write_fast(0x7000, buf, 16), 0); /* first touch */
+    ck_assert_int_eq(hal_mem_read(0x7000, out, 16), 0);
+    ck_assert_mem_eq(out, buf, 16);
+    ck_assert_int_eq(hal_mem_write_fast(0x7008, buf, 4), 0); /* page now backed */
+    memset(out, 0, sizeof out);
+    ck_assert_int_eq(hal_mem_read_fast(0x7000, out, 16), 0);
+    ck_assert_uint_eq(out[7], 8);
+    ck_assert_uint_eq(out[8], 1);
+    ck_assert_uint_eq(out[11], 4);
+    ck_assert_uint_eq(out[12], 13);
+    ck_assert_int_eq(hal_mem_write_fast(0x7FFC, buf, 8), 0); /* across a page edge */
+    ck_assert_int_eq(hal_mem_read_fast(0x7FFC, out, 8), 0);
+    ck_assert_mem_eq(out, buf, 8);
+    ck_assert_int_eq(hal_mem_read_fast(hal_mem_size() - 4, out, 8), -1);
+    ck_assert_int_eq(hal_mem_write_fast(hal_mem_size(), buf, 1), -1);
+}
+END_TEST
+
 START_TEST(test_cost_ids)
 {
     ck_assert_int_eq(hal_cost_id("cpu.cycle"), COST_CPU_CYCLE);
@@ -395,13 +443,13 @@ END_TEST
 /* ---------------------------------------------------------------- poll watches */
 
 static unsigned nwatch;
-static unsigned watch_core[8];
-static sim_time_t watch_when[8];
+static unsigned watch_core[16];
+static sim_time_t watch_when[16];
 
 static void on_watch(void *ctx, unsigned core, sim_time_t when)
 {
     ck_assert_ptr_eq(ctx, &nwatch);
-    if (nwatch < 8) {
+    if (nwatch < 16) {
         watch_core[nwatch] = core;
         watch_when[nwatch] = when;
     }
@@ -444,6 +492,45 @@ START_TEST(test_poll_watch_fires_with_dma_completion)
     uint8_t out[32];
     ck_assert_int_eq(hal_mem_read(w2 + 16, out, 32), 0);
     ck_assert_mem_eq(out, buf, 32);
+}
+END_TEST
+
+/* Repeated writes to one page (what the bus hook remembers, sim/hal.c
+ * dma_written) are told to every watch they touch, each time: one watch
+ * alone, then a range two cores watch (nested), then a page shared by
+ * two adjacent watches, whose writes touch one or the other. */
+START_TEST(test_poll_watch_repeated_and_overlapping)
+{
+    const uint64_t a = UINT64_C(0x400000), b = UINT64_C(0x500000);
+    uint8_t buf[16] = {0};
+    nwatch = 0;
+    machine_set_watch(&m, on_watch, &nwatch);
+    ck_assert_int_eq(hal_poll_watch(0, a, 4096), 0);
+    ck_assert_int_eq(hal_poll_watch(1, b, 8192), 0);
+    ck_assert_int_eq(hal_poll_watch(2, b + 4096, 64), 0);  /* inside core 1's */
+    ck_assert_int_eq(hal_poll_watch(3, b + 8192, 2048), 0); /* right after it */
+    sim_time_t done;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, a + 16 * i, buf, 16, &done), 0);
+    ck_assert_uint_eq(nwatch, 3);
+    ck_assert_uint_eq(watch_core[0], 0);
+    ck_assert_uint_eq(watch_core[2], 0);
+    for (int i = 0; i < 2; i++) /* nested: both, twice */
+        ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 4096, buf, 16, &done), 0);
+    ck_assert_uint_eq(nwatch, 7);
+    ck_assert(watch_core[3] + watch_core[4] == 3 && watch_core[5] + watch_core[6] == 3);
+    for (int i = 0; i < 2; i++) /* core 1's alone, beside the nested one */
+        ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 4096 + 64, buf, 16, &done), 0);
+    ck_assert_uint_eq(nwatch, 9);
+    ck_assert_uint_eq(watch_core[7], 1);
+    ck_assert_uint_eq(watch_core[8], 1);
+    ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 8192 - 16, buf, 16, &done), 0);
+    ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 8192, buf, 16, &done), 0);
+    ck_assert_int_eq(pcie_dma_write(tdev, IOMMU_NO_PASID, b + 8192 - 8, buf, 16, &done), 0);
+    ck_assert_uint_eq(nwatch, 13);
+    ck_assert_uint_eq(watch_core[9], 1);
+    ck_assert_uint_eq(watch_core[10], 3);
+    ck_assert(watch_core[11] + watch_core[12] == 4); /* straddles the two */
 }
 END_TEST
 
@@ -507,6 +594,15 @@ START_TEST(test_core_call_outside_entry_panics)
 }
 END_TEST
 
+/* The inline form cannot check: the next booking (here an entry's begin)
+ * refuses a charge made outside any entry. */
+START_TEST(test_fast_charge_outside_entry_panics)
+{
+    hal_charge_fast(COST_CPU_CYCLE, 1);
+    machine_entry_begin(&m, 0, CPU_KERNEL);
+}
+END_TEST
+
 static Suite *hal_suite(void)
 {
     Suite *s = suite_create("hal");
@@ -518,6 +614,8 @@ static Suite *hal_suite(void)
     tcase_add_test(tc, test_mmio_sizes_and_master_abort);
     tcase_add_test(tc, test_charge_lands_in_entry_mode_and_core);
     tcase_add_test(tc, test_hal_now_is_later_of_now_and_clock);
+    tcase_add_test(tc, test_fast_charge_and_now);
+    tcase_add_test(tc, test_fast_memory);
     tcase_add_test(tc, test_cost_ids);
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_timer_write_held_and_irq_trampoline);
@@ -528,10 +626,12 @@ static Suite *hal_suite(void)
     tcase_add_test(tc, test_delay_charges_and_lets_the_machine_run);
     tcase_add_test(tc, test_user_map_rw_ro);
     tcase_add_test(tc, test_poll_watch_fires_with_dma_completion);
+    tcase_add_test(tc, test_poll_watch_repeated_and_overlapping);
     tcase_add_test(tc, test_machine_layout);
     tcase_add_test(tc, test_machine_refuses_bad_configs);
     tcase_add_test_raise_signal(tc, test_panic_aborts, SIGABRT);
     tcase_add_test_raise_signal(tc, test_core_call_outside_entry_panics, SIGABRT);
+    tcase_add_test_raise_signal(tc, test_fast_charge_outside_entry_panics, SIGABRT);
     suite_add_tcase(s, tc);
     return s;
 }

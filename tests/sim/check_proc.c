@@ -409,6 +409,47 @@ static wl_step_t touch(unsigned n)
     return WL_STEP_EXIT;
 }
 
+/* The inline forms (pk.h, fast paths) behave as the functions: the same
+ * bytes, the same refusals (each a counted fault), charges that move
+ * pk_now. */
+static wl_step_t touch_fast(unsigned n)
+{
+    (void)n;
+    uint64_t v = 77, r = 0;
+    ck_assert_int_eq(pk_store_fast(PART(CORE) + 0x200, &v, 8), 0);
+    ck_assert_int_eq(pk_load_fast(PART(CORE) + 0x200, &r, 8), 0);
+    ck_assert_uint_eq(r, 77);
+    ck_assert_int_eq(pk_load(PART(CORE) + 0x200, &r, 8), 0);
+    ck_assert_uint_eq(r, 77);
+    ck_assert_int_eq(pk_load_fast(RO(CORE), &r, 8), 0);
+    ck_assert_int_eq(pk_store_fast(RO(CORE), &v, 8), -1);        /* read-only */
+    ck_assert_int_eq(pk_store_fast(PART(CORE + 1), &v, 8), -1);  /* not granted */
+    ck_assert_int_eq(pk_load_fast(PART(CORE) + 0x10FFC, &r, 8), -1); /* runs off the grant */
+    sim_time_t t0 = pk_now();
+    pk_charge_fast(COST_MEM_LLC, 2);
+    pk_charge(COST_CPU_CYCLE, 3);
+    pk_charge_fast(COST_CPU_CYCLE, 1);
+    ck_assert_uint_eq(pk_now(), t0 + 2 * C(COST_MEM_LLC) + 4 * C(COST_CPU_CYCLE));
+    pk_charge_fast(-1, 5); /* an unknown id charges nothing */
+    ck_assert_uint_eq(pk_now(), t0 + 2 * C(COST_MEM_LLC) + 4 * C(COST_CPU_CYCLE));
+    return WL_STEP_EXIT;
+}
+
+START_TEST(test_fast_forms_match_the_calls)
+{
+    script = touch_fast;
+    spawn();
+    sim_run(sim, SIM_TIME_MAX);
+    ck_assert_uint_eq(nsteps, 1);
+    ck_assert_uint_eq(st()->faults, 3);
+    uint64_t v = 0;
+    ck_assert_int_eq(mem_read(m.mem, PART(CORE + 1), &v, 8), 0);
+    ck_assert_uint_eq(v, 0); /* the refused store wrote nothing */
+    ck_assert_int_eq(pk_load_fast(PART(CORE), &v, 8), -1); /* no process runs */
+    ck_assert_int_eq(pk_store_fast(PART(CORE), &v, 8), -1);
+}
+END_TEST
+
 START_TEST(test_faults_are_counted_and_return_minus_one)
 {
     script = touch;
@@ -589,6 +630,7 @@ static Suite *proc_suite(void)
     tcase_add_test(tc, test_idle_poll_costs_no_events_and_settles);
     tcase_add_test(tc, test_blocked_process_runs_after_wake);
     tcase_add_test(tc, test_faults_are_counted_and_return_minus_one);
+    tcase_add_test(tc, test_fast_forms_match_the_calls);
     tcase_add_test(tc, test_abi_outside_a_process_fails);
     tcase_add_test(tc, test_spawn_refusals);
     suite_add_tcase(s, tc);
