@@ -213,7 +213,7 @@ static int check_outputs(cfg_loader_t *ld, cJSON *root)
 }
 
 bool config_timeline(const sim_config_t *cfg, char *path, size_t len, uint64_t *from_ps,
-                     uint64_t *to_ps)
+                     uint64_t *to_ps, uint64_t *counter_ps)
 {
     cJSON *v = get(cfg->json, "outputs.timeline");
     if (!v || !cJSON_IsString(v))
@@ -226,6 +226,7 @@ bool config_timeline(const sim_config_t *cfg, char *path, size_t len, uint64_t *
     cJSON *to = get(cfg->json, "outputs.timeline_to_us");
     *from_ps = (uint64_t)llround(num(cfg->json, "outputs.timeline_from_us") * 1e6);
     *to_ps = to ? (uint64_t)llround(to->valuedouble * 1e6) : UINT64_MAX;
+    *counter_ps = (uint64_t)llround(num(cfg->json, "outputs.timeline_counter_ns") * 1e3);
     return true;
 }
 

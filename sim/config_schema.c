@@ -142,6 +142,9 @@ const cfg_key_t cfg_keys[] = {
      "record the timeline from this simulated time on, us (boot included)"},
     {"outputs.timeline_to_us", CFG_NUMBER, NULL, 0, 1e11, 1, NULL,
      "record the timeline until this simulated time, us (default: the end of the run)"},
+    {"outputs.timeline_counter_ns", CFG_NUMBER, "1000", 0, 1e9, 0, NULL,
+     "timeline counters (ring fill, queue depth, outstanding requests) are written at most "
+     "once per period of this many ns: the last change of each period (0: every change)"},
     {"costs", CFG_OBJECT, "{}", 0, 0, 0, NULL, "the cost table"},
     {"costs.profile", CFG_PROFILE, "\"default\"", 0, 0, 0, NULL,
      "default: sourced figures; zero: every cost 0"},

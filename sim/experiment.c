@@ -64,7 +64,7 @@ int exp_timeline_open(experiment_t *x, char *err, size_t errlen)
 {
     char path[4096], seed[32], e[4400];
     tlrec_cfg_t tc = {.path = path, .cores = x->ncores};
-    if (!config_timeline(x->cfg, path, sizeof path, &tc.from_ps, &tc.to_ps))
+    if (!config_timeline(x->cfg, path, sizeof path, &tc.from_ps, &tc.to_ps, &tc.counter_ps))
         return 0;
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)x->cfg->seed);
     const char *meta[] = {"config", x->cfg->path, "seed", seed, "kernel", x->kernel->name, NULL};

@@ -300,7 +300,7 @@ static int timeline_open(pkrun_t *r, char *err, size_t errlen)
 {
     char path[4096], seed[32], e[4400];
     tlrec_cfg_t tc = {.path = path, .machine = true};
-    if (!config_timeline(r->cfg, path, sizeof path, &tc.from_ps, &tc.to_ps))
+    if (!config_timeline(r->cfg, path, sizeof path, &tc.from_ps, &tc.to_ps, &tc.counter_ps))
         return 0;
     unsigned n = r->m.cfg.cores, nvq = 0;
     const char **labels = sim_xcalloc(n, sizeof *labels);

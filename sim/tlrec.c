@@ -94,6 +94,7 @@ tlrec_t *tlrec_open(sim_t *sim, const tlrec_cfg_t *cfg, char *err, size_t errlen
     r->sim = sim;
     r->from = cfg->from_ps;
     r->to = cfg->to_ps;
+    r->res = cfg->counter_ps;
     r->nic_queues = cfg->nic_queues;
     r->nvme_queues = cfg->nvme_queues;
     r->w = tl_writer_open(cfg->path, cfg->from_ps, cfg->to_ps, err, errlen);
@@ -160,67 +161,80 @@ static void span_out(tlrec_t *r, const tl_span_t *s0)
     r->spans++;
 }
 
-/* Extend the core's span or start a new one (writing the old). */
-static void span_add(tlrec_core_t *c, sim_time_t t0, sim_time_t t1, unsigned mode,
-                     uint16_t pid, unsigned what, uint64_t arg)
+/* Start a new span on the core (writing the one it had): the cause
+ * comes from the mode (sim/tlrec.h "Spans") and is the core's current
+ * one, remembered by its generation for the merge test. */
+static void span_new(tlrec_core_t *c, sim_time_t t0, sim_time_t t1, unsigned mode)
 {
     tl_span_t *p = &c->span;
-    if (c->has && p->t1 == t0 && p->mode == mode && p->what == what && p->arg == arg &&
-        p->pid == pid) {
-        p->t1 = t1;
-        return;
-    }
     if (c->has)
         span_out(c->rec, p);
+    uint16_t pid = c->pid;
+    uint8_t what;
+    uint64_t arg = 0;
+    switch (mode) {
+    case TL_USER: what = TL_WHAT_APP; arg = c->uarg; break;
+    case TL_KERNEL:
+        what = c->kwhat;
+        arg = c->karg;
+        pid = what == TL_WHAT_BOOT ? TL_NO_PID : pid;
+        break;
+    case TL_IRQ: what = TL_WHAT_IRQ; arg = c->iarg; break;
+    case TL_POLL: what = TL_WHAT_POLL; break;
+    default: mode = TL_IDLE; what = TL_WHAT_NONE; pid = TL_NO_PID; break;
+    }
     *p = (tl_span_t){.t0 = t0, .t1 = t1, .arg = arg, .track = c->track, .pid = pid,
-                     .mode = (uint8_t)mode, .what = (uint8_t)what};
+                     .mode = (uint8_t)mode, .what = what};
+    c->sgen = c->gen;
     c->has = true;
+}
+
+/* [t0, t1) in mode: the same span when it follows it with no gap, in the
+ * same mode, with no cause set since it began. */
+static inline void span_add(tlrec_core_t *c, sim_time_t t0, sim_time_t t1, unsigned mode)
+{
+    if (t0 == c->span.t1 && c->has && c->span.mode == mode && c->sgen == c->gen)
+        c->span.t1 = t1;
+    else
+        span_new(c, t0, t1, mode);
 }
 
 /* The poll time of an open period up to t: the gap since the cursor. */
 static void poll_gap(tlrec_core_t *c, sim_time_t t)
 {
     if (t > c->cursor)
-        span_add(c, c->cursor, t, TL_POLL, c->pid, TL_WHAT_POLL, 0);
+        span_add(c, c->cursor, t, TL_POLL);
 }
 
 void tlrec_charge(tlrec_core_t *c, sim_time_t start, sim_time_t ps, unsigned mode)
 {
-    if (!ps)
-        return;
     if (c->polling) {
         poll_gap(c, start);
         c->cursor = start + ps;
     }
-    switch (mode) {
-    case TL_USER:
-        span_add(c, start, start + ps, mode, c->pid, TL_WHAT_APP, c->uarg);
-        break;
-    case TL_KERNEL:
-        span_add(c, start, start + ps, mode, c->kwhat == TL_WHAT_BOOT ? TL_NO_PID : c->pid,
-                 c->kwhat, c->karg);
-        break;
-    case TL_IRQ:
-        span_add(c, start, start + ps, mode, c->pid, TL_WHAT_IRQ, c->iarg);
-        break;
-    case TL_POLL:
-        span_add(c, start, start + ps, mode, c->pid, TL_WHAT_POLL, 0);
-        break;
-    default:
-        span_add(c, start, start + ps, TL_IDLE, TL_NO_PID, TL_WHAT_NONE, 0);
-        break;
-    }
+    if (ps)
+        span_add(c, start, start + ps, mode);
 }
 
+/* Cause setters: a new generation, so the next charge starts a span. */
 void tlrec_syscall(tlrec_core_t *c, uint64_t sqes)
 {
     c->kwhat = TL_WHAT_SYSCALL;
     c->karg = sqes;
+    c->gen++;
 }
 
-void tlrec_irq(tlrec_core_t *c, unsigned vector) { c->iarg = vector; }
+void tlrec_irq(tlrec_core_t *c, unsigned vector)
+{
+    c->iarg = vector;
+    c->gen++;
+}
 
-void tlrec_request(tlrec_core_t *c, uint64_t id) { c->uarg = id; }
+void tlrec_request(tlrec_core_t *c, uint64_t id)
+{
+    c->uarg = id;
+    c->gen++;
+}
 
 void tlrec_poll_begin(tlrec_core_t *c, sim_time_t t)
 {
@@ -291,17 +305,20 @@ static void counter_flush(tlrec_t *r, uint32_t track)
         counter_write(r, track, k->t, k->v);
 }
 
+/* A sample replaces the pending one of the same period (the same
+ * instant when there is no resolution): the last change stands. */
 void tlr_counter(tlrec_t *r, uint32_t track, int64_t v)
 {
     tlr_track_t *k = &r->trk[track];
     sim_time_t t = sim_now(r->sim);
     if (k->pend) {
-        if (t == k->t) { /* the same instant: the last value stands */
+        if (v == k->v)
+            return;
+        if (r->res ? t / r->res == k->t / r->res : t == k->t) {
+            k->t = t;
             k->v = v;
             return;
         }
-        if (v == k->v)
-            return;
         counter_flush(r, track);
     }
     k->pend = true;

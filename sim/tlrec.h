@@ -72,6 +72,7 @@ typedef struct tlrec_core tlrec_core_t;
 typedef struct tlrec_cfg {
     const char *path;           /* the timeline file */
     sim_time_t from_ps, to_ps;  /* the window; to_ps SIM_TIME_MAX: to the end */
+    sim_time_t counter_ps;      /* counter resolution (above); 0: every change */
     unsigned cores;
     const char *const *labels;  /* [cores]: each core's process name, or NULL */
     const unsigned *pids;       /* [cores]: each core's pid (-1u: none), or NULL */

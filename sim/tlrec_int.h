@@ -21,21 +21,23 @@ typedef struct tlr_track {
 } tlr_track_t;
 
 struct tlrec_core {
-    tlrec_t *rec;
-    uint32_t track;
-    uint16_t pid;               /* the core's process, TL_NO_PID: none */
-    uint8_t kwhat;              /* TL_WHAT_BOOT until a system call */
-    uint64_t uarg, karg, iarg;  /* user, kernel, irq span arguments */
-    bool has;                   /* span: one being extended */
-    tl_span_t span;
+    tl_span_t span;             /* the span being extended (when has) */
+    bool has;
     bool polling;               /* a poll period is open ... */
     sim_time_t cursor;          /* ... and its time is counted from here */
+    uint32_t gen, sgen;         /* causes set so far; gen when span began */
+    uint8_t kwhat;              /* TL_WHAT_BOOT until a system call */
+    uint16_t pid;               /* the core's process, TL_NO_PID: none */
+    uint32_t track;
+    uint64_t uarg, karg, iarg;  /* user, kernel, irq span arguments */
+    tlrec_t *rec;
 };
 
 struct tlrec {
     tl_writer_t *w;
     sim_t *sim;
     sim_time_t from, to;
+    sim_time_t res;             /* counter resolution, ps (0: every change) */
     char path[4096];
     unsigned ncores;
     tlrec_core_t *core;         /* [ncores] */

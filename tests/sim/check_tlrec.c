@@ -6,8 +6,12 @@
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"
 
+#include "tests/devices/iommu_drv.h"
+
+#include "model/cost.h"
 #include "sim/config.h"
 #include "sim/cpu.h"
+#include "sim/machine.h"
 #include "sim/experiment.h"
 #include "sim/tlrec.h"
 #include "traces/timeline.h"
@@ -223,6 +227,81 @@ START_TEST(test_counter_value_at_window_start)
 }
 END_TEST
 
+/* Resolution 100 ps: samples at 10 (1), 20 (2), 150 (3), 180 (4), 190 (4
+ * again), 320 (1): per period the last change stands -- (20, 2) for
+ * [0, 100), (180, 4) for [100, 200), (320, 1). */
+START_TEST(test_counter_resolution_keeps_each_periods_last_change)
+{
+    static const sample_t in[] = {{10, 1}, {20, 2}, {150, 3}, {180, 4}, {190, 4}, {320, 1}};
+    static const sample_t want[] = {{20, 2}, {180, 4}, {320, 1}};
+    cpu_t core;
+    tlrec_cfg_t c = {.path = path, .to_ps = SIM_TIME_MAX, .counter_ps = 100, .cores = 1,
+                     .client = true};
+    char err[512];
+    tlrec_t *r = tlrec_open(sim, &c, err, sizeof err);
+    ck_assert_msg(r != NULL, "%s", err);
+    cpu_init(&core, 0);
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)
+        sim_at(sim, in[i].t, sample_ev, r, (uint64_t)in[i].v);
+    sim_run(sim, SIM_TIME_MAX);
+    tl_timeline_t *t = close_load(r, NULL);
+    ck_assert_uint_eq(t->ncounters, 3);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_uint_eq(t->counters[i].t, want[i].t);
+        ck_assert_int_eq(t->counters[i].value, want[i].v);
+    }
+    tl_free(t);
+}
+END_TEST
+
+/* On a machine: a DMA translation the IOMMU refuses (translation on, an
+ * empty root table: root entry not present) is an instant on "iommu"
+ * with the requester id; its fault-event interrupt (core 1, vector 0x30,
+ * pcie.msix later) is an irq span of cpu.irq_entry on core 1, arg the
+ * vector. */
+START_TEST(test_iommu_fault_and_its_interrupt)
+{
+    machine_cfg_t mc;
+    machine_cfg_default(&mc);
+    mc.cores = 2;
+    mc.mem_bytes = UINT64_C(64) << 20;
+    mc.nvme_present = false;
+    cost_table_t costs;
+    ck_assert_int_eq(cost_table_init(&costs, "default"), 0);
+    machine_t m;
+    char err[512];
+    ck_assert_msg(machine_create(&m, sim, &costs, &mc, err, sizeof err) == 0, "%s", err);
+    tlrec_cfg_t c = {.path = path, .to_ps = SIM_TIME_MAX, .cores = 2,
+                     .nic_queues = mc.nic.queues, .machine = true};
+    tlrec_t *r = tlrec_open(sim, &c, err, sizeof err);
+    ck_assert_msg(r != NULL, "%s", err);
+    tlrec_attach_machine(r, &m);
+    iod_fault_event(m.iommu, 1, 0x30, true);
+    iod_enable(m.iommu, 0x100000, 0);
+    uint64_t pa, end;
+    sim_time_t cost;
+    ck_assert_int_eq(iommu_translate(m.iommu, MACHINE_NIC_RID, IOMMU_NO_PASID, 0x5000, false, &pa,
+                                     &end, &cost),
+                     IOMMU_FAULT_ROOT);
+    sim_run(sim, SIM_TIME_MAX);
+    tl_timeline_t *t = close_load(r, NULL);
+    uint32_t io = 2 + 4 * mc.nic.queues; /* after the cores and the NIC's queues */
+    ck_assert_str_eq(t->tracks[io].name, "iommu");
+    ck_assert_uint_eq(t->ninstants, 1);
+    ck_assert_uint_eq(t->instants[0].track, io);
+    ck_assert_uint_eq(t->instants[0].kind, TL_INST_IOMMU_FAULT);
+    ck_assert_uint_eq(t->instants[0].arg, MACHINE_NIC_RID);
+    ck_assert_uint_eq(t->instants[0].t, 0);
+    ck_assert_uint_eq(t->nspans, 1);
+    sim_time_t at = cost_ps(&costs, COST_PCIE_MSIX);
+    span_is(&t->spans[0], at, at + cost_ps(&costs, COST_CPU_IRQ_ENTRY), TL_IRQ, TL_NO_PID,
+            TL_WHAT_IRQ, 0x30);
+    ck_assert_uint_eq(t->spans[0].track, 1);
+    tl_free(t);
+    machine_destroy(&m);
+}
+END_TEST
+
 /* An unusable file name is reported, naming it; nothing is left. */
 START_TEST(test_open_fails_with_message)
 {
@@ -308,6 +387,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_window_clips_spans);
     tcase_add_test(tc, test_counter_written_on_change);
     tcase_add_test(tc, test_counter_value_at_window_start);
+    tcase_add_test(tc, test_counter_resolution_keeps_each_periods_last_change);
+    tcase_add_test(tc, test_iommu_fault_and_its_interrupt);
     tcase_add_test(tc, test_open_fails_with_message);
     tcase_add_test(tc, test_close_reports_a_lost_file);
     tcase_add_test(tc, test_ideal_spans_are_requests);
