@@ -8,6 +8,7 @@
 #include "tests/e2e/e2e.h"
 
 #include "devices/nic.h"
+#include "devices/nvme.h"
 #include "sim/config.h"
 #include "sim/pkrun.h"
 #include "sim/pkrun_int.h"
@@ -86,21 +87,18 @@ static size_t count_instants(const tl_timeline_t *t, int k, tl_instant_kind_t ki
 }
 
 /* Per core: spans in order, never overlapping, and their sums per mode
- * equal to the core's accounts since boot (the whole run recorded). */
-START_TEST(test_spans_equal_core_accounts)
+ * equal to the core's accounts since boot (the whole run recorded);
+ * returns the sums over all cores. */
+static void check_accounts(pkrun_t *r, const tl_timeline_t *t, const char *app,
+                           uint64_t total[TL_MODES])
 {
-    const char *file = tl_path("a.tl");
-    const char *sets[] = {SMALL, set_tl(file), NULL};
-    pkrun_t *r = run_echo(sets);
-    ck_assert(!pkrun_failed(r));
-    tl_timeline_t *t = load(file);
     for (unsigned c = 0; c < r->m.cfg.cores; c++) {
         char name[32];
         snprintf(name, sizeof name, "core %u", c);
         int k = track(t, name);
         ck_assert_int_eq(k, (int)c);
         ck_assert_uint_eq(t->tracks[k].kind, TL_TRACK_CORE);
-        snprintf(name, sizeof name, "echo%u", c);
+        snprintf(name, sizeof name, "%s%u", app, c);
         ck_assert_str_eq(t->tracks[k].label, name);
         uint64_t sum[TL_MODES] = {0}, prev_end = 0;
         for (size_t i = t->span_first[k]; i < t->span_first[k + 1]; i++) {
@@ -111,21 +109,110 @@ START_TEST(test_spans_equal_core_accounts)
             sum[s->mode] += s->t1 - s->t0;
             prev_end = s->t1;
         }
-        for (int m = 0; m < CPU_MODES; m++)
+        for (int m = 0; m < CPU_MODES; m++) {
             ck_assert_msg(sum[m] == r->m.cores[c].acct[m], "core %u %s: spans %llu, account %llu",
                           c, cpu_mode_name((cpu_mode_t)m), (unsigned long long)sum[m],
                           (unsigned long long)r->m.cores[c].acct[m]);
-        ck_assert_uint_gt(sum[TL_USER], 0);
-        ck_assert_uint_gt(sum[TL_KERNEL], 0);
-        ck_assert_uint_gt(sum[TL_POLL], 0);
+            total[m] += sum[m];
+        }
     }
     ck_assert_uint_eq(r->tl_stats.reordered, 0);
+}
+
+START_TEST(test_spans_equal_core_accounts)
+{
+    const char *file = tl_path("a.tl");
+    const char *sets[] = {SMALL, set_tl(file), NULL};
+    pkrun_t *r = run_echo(sets);
+    ck_assert(!pkrun_failed(r));
+    tl_timeline_t *t = load(file);
+    uint64_t sum[TL_MODES] = {0};
+    check_accounts(r, t, "echo", sum);
+    ck_assert_uint_gt(sum[TL_USER], 0);
+    ck_assert_uint_gt(sum[TL_KERNEL], 0);
+    ck_assert_uint_gt(sum[TL_POLL], 0);
     ck_assert_uint_eq(r->tl_stats.spans, t->nspans);
     ck_assert_uint_eq(r->tl_stats.instants, t->ninstants);
     ck_assert_uint_eq(r->tl_stats.counters, t->ncounters);
     struct stat sb;
     ck_assert_int_eq(stat(file, &sb), 0);
     ck_assert_uint_eq(r->tl_stats.bytes, (uint64_t)sb.st_size);
+    tl_free(t);
+    done(r);
+}
+END_TEST
+
+/* An experiment other than echo.json, with the sets, run to the end. */
+static pkrun_t *run_config(const char *config, const char *const *sets)
+{
+    config_override_t ov[16];
+    size_t n = 0;
+    for (; sets[n]; n++)
+        ov[n].assignment = sets[n];
+    char err[CONFIG_ERR_MAX], e[1024];
+    ck_assert_msg(config_load(&cfg, config, ov, n, 0, 0, err) == 0, "%s", err);
+    pkrun_t *r = pkrun_create(&cfg, e, sizeof e);
+    ck_assert_msg(r != NULL, "%s", e);
+    pkrun_run(r, NULL, NULL);
+    return r;
+}
+
+/* Event loops with timers (evloop-gc.json, small): interrupt handlers
+ * too, and still every mode's spans are the cores' accounts. */
+START_TEST(test_timer_interrupts_equal_accounts)
+{
+    const char *file = tl_path("t.tl");
+    const char *sets[] = {SMALL, set_tl(file), NULL};
+    pkrun_t *r = run_config("experiments/evloop-gc.json", sets);
+    tl_timeline_t *t = load(file);
+    uint64_t sum[TL_MODES] = {0};
+    check_accounts(r, t, "evloop", sum);
+    ck_assert_uint_gt(sum[TL_IRQ], 0);
+    size_t irq = 0;
+    for (size_t i = 0; i < t->nspans; i++)
+        if (t->spans[i].mode == TL_IRQ) {
+            ck_assert_uint_eq(t->spans[i].what, TL_WHAT_IRQ);
+            ck_assert_uint_ge(t->spans[i].arg, 32); /* a vector, not an exception */
+            irq++;
+        }
+    ck_assert_uint_gt(irq, 0);
+    tl_free(t);
+    done(r);
+}
+END_TEST
+
+/* Block I/O (blkio-randread-qd32.json, 2000 reads of 4 KiB each per
+ * process at iodepth 32): the NVMe completions on the I/O queues are the
+ * device's bytes read / 4096, each queue's depth stays in [0, 32], and
+ * the cores' accounts hold. */
+START_TEST(test_nvme_queues_recorded)
+{
+    const char *file = tl_path("n.tl");
+    const char *sets[] = {set_tl(file), "processes[0].params.ios=2000",
+                          "processes[0].params.ramp_time_us=0", NULL};
+    pkrun_t *r = run_config("experiments/blkio-randread-qd32.json", sets);
+    tl_timeline_t *t = load(file);
+    uint64_t sum[TL_MODES] = {0};
+    check_accounts(r, t, "blkio", sum);
+    size_t cqes = 0;
+    for (unsigned q = 1; q <= 2; q++) {
+        char name[32];
+        snprintf(name, sizeof name, "nvme q %u", q);
+        int k = track(t, name);
+        ck_assert_int_ge(k, 0);
+        cqes += count_instants(t, k, TL_INST_NVME_CQE);
+        ck_assert_uint_gt(count_instants(t, k, TL_INST_DOORBELL), 0);
+        snprintf(name, sizeof name, "nvme sq %u depth", q);
+        k = track(t, name);
+        ck_assert_uint_gt(t->counter_first[k + 1] - t->counter_first[k], 0);
+        for (size_t i = t->counter_first[k]; i < t->counter_first[k + 1]; i++) {
+            ck_assert_int_ge(t->counters[i].value, 0);
+            ck_assert_int_le(t->counters[i].value, 32);
+        }
+    }
+    ck_assert_uint_eq(cqes, 4000);
+    ck_assert_uint_eq(cqes, nvme_stats(r->m.nvme)->read_bytes / 4096);
+    ck_assert_int_eq(track(t, "client outstanding"), -1); /* load.kind none */
     tl_free(t);
     done(r);
 }
@@ -412,6 +499,8 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_spans_equal_core_accounts);
+    tcase_add_test(tc, test_timer_interrupts_equal_accounts);
+    tcase_add_test(tc, test_nvme_queues_recorded);
     tcase_add_test(tc, test_instants_equal_nic_counters);
     tcase_add_test(tc, test_drops_are_recorded);
     tcase_add_test(tc, test_same_seed_same_file);
