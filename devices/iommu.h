@@ -77,6 +77,12 @@ iommu_fault_t iommu_translate(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_
                               bool write, uint64_t *pa, uint64_t *page_end, sim_time_t *cost);
 
 const iommu_stats_t *iommu_stats(const iommu_t *io);
+
+/* An observer of faults (the simulator's timeline, sim/tlrec.h):
+ * fn(ctx, rid, pasid, kind) at sim_now for every fault counted.  None by
+ * default.  It must not call into the IOMMU. */
+typedef void (*iommu_observer_fn)(void *ctx, uint16_t rid, uint32_t pasid, iommu_fault_t kind);
+void iommu_set_observer(iommu_t *io, iommu_observer_fn fn, void *ctx);
 const char *iommu_fault_name(iommu_fault_t f);
 
 #endif

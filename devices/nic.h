@@ -93,6 +93,37 @@ typedef struct nic_stats {
     uint64_t irqs_sent;        /* MSI-X messages handed to the bus */
 } nic_stats_t;
 
+/* An observer of the NIC's queues (the simulator's timeline, sim/tlrec.h):
+ * told of each event below at sim_now, after the device's state changed.
+ * None by default; with none, an event costs the device one branch.  The
+ * observer must not call into the NIC.
+ *
+ * Ring fill, as the device sees it: RX events give the descriptors the
+ * host holds (written back, not yet replaced by a fresh buffer): size - 1
+ * minus those posted in [RDH, RDT), so 0 when every buffer a driver can
+ * post (size - 1) is posted and size - 1 when none is (the next frame is
+ * dropped); TX events give the descriptors posted and not yet completed,
+ * [TDH, TDT).  Both 0 while the queue is disabled (size 0). */
+typedef enum nic_event_kind {
+    NIC_EV_RX = 0,   /* a frame delivered to queue q (arg: bytes without FCS) */
+    NIC_EV_DROP,     /* a frame for queue q dropped (arg: nic_drop_t) */
+    NIC_EV_RX_TAIL,  /* RDT of queue q written (arg: the new tail) */
+    NIC_EV_TX_TAIL,  /* TDT of queue q written (arg: the new tail) */
+    NIC_EV_TX,       /* a frame of queue q committed to the wire (arg: bytes) */
+    NIC_EV_TX_DONE,  /* descriptors of queue q completed (arg: how many) */
+    NIC_EV_KINDS
+} nic_event_kind_t;
+
+typedef struct nic_event {
+    nic_event_kind_t kind;
+    unsigned queue;
+    uint32_t arg;
+    uint32_t fill;   /* the ring's fill after the event (above) */
+    uint32_t size;   /* the ring's descriptors; 0: queue disabled */
+} nic_event_t;
+
+typedef void (*nic_observer_fn)(void *ctx, const nic_event_t *ev);
+
 /* Called for every transmitted frame (see "Time" above). */
 typedef void (*nic_wire_tx_fn)(void *ctx, const uint8_t *frame, size_t len,
                                sim_time_t t_last_bit);
@@ -107,6 +138,8 @@ nic_t *nic_create(sim_t *sim, pcie_t *bus, const struct cost_table *costs, const
 void nic_destroy(nic_t *nic);
 
 void nic_set_wire_tx(nic_t *nic, nic_wire_tx_fn fn, void *ctx);
+/* Install (fn NULL: remove) the queue observer. */
+void nic_set_observer(nic_t *nic, nic_observer_fn fn, void *ctx);
 
 /* A frame (without FCS) whose last bit arrives now. */
 void nic_wire_rx(nic_t *nic, const uint8_t *frame, size_t len);

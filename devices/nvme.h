@@ -88,6 +88,18 @@ typedef struct nvme_stats {
     uint64_t media_pages_read, media_pages_written; /* 4 KiB media accesses */
 } nvme_stats_t;
 
+/* An observer of the I/O path (the simulator's timeline, sim/tlrec.h):
+ * fn(ctx, kind, qid, depth) at sim_now, after the controller's state
+ * changed; depth is the commands of submission queue qid in flight
+ * (fetched or not, not yet completed).  None by default; with none an
+ * event costs one branch.  It must not call into the controller. */
+typedef enum nvme_event_kind {
+    NVME_EV_SQ_DOORBELL = 0, /* SQ qid's tail doorbell written (and fetched) */
+    NVME_EV_CQE,             /* a CQE written for a command of SQ qid */
+    NVME_EV_KINDS
+} nvme_event_kind_t;
+typedef void (*nvme_observer_fn)(void *ctx, nvme_event_kind_t kind, unsigned qid, unsigned depth);
+
 /* Defaults: Gen3 x4, 64 vectors, 1024 entries, DSTRD 0, 64 I/O queues,
  * 1 GiB of 4 KiB blocks on NAND with 8 channels x 4 dies. */
 void nvme_cfg_default(nvme_cfg_t *cfg);
@@ -113,6 +125,8 @@ nvme_t *nvme_create(sim_t *sim, pcie_t *bus, const struct cost_table *costs,
 void nvme_destroy(nvme_t *c);
 
 const nvme_stats_t *nvme_stats(const nvme_t *c);
+/* Install (fn NULL: remove) the observer. */
+void nvme_set_observer(nvme_t *c, nvme_observer_fn fn, void *ctx);
 /* "read", "identify", ...; "unknown" for an opcode the controller does
  * not implement. */
 const char *nvme_opcode_name(bool admin, uint8_t opcode);

@@ -15,6 +15,7 @@
 #ifndef PARASIM_SIM_CONFIG_H
 #define PARASIM_SIM_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,13 @@ int config_load(sim_config_t *cfg, const char *path,
                 int has_seed, uint64_t seed_override,
                 char err[CONFIG_ERR_MAX]);
 void config_free(sim_config_t *cfg);
+
+/* outputs.timeline: false when the config asks for none; else the file
+ * in path (a relative name from the config's folder), the recording
+ * window [from, to) in ps (to UINT64_MAX: to the end) and the counters'
+ * resolution in ps (outputs.timeline_counter_ns; 0: every change). */
+bool config_timeline(const sim_config_t *cfg, char *path, size_t len, uint64_t *from_ps,
+                     uint64_t *to_ps, uint64_t *counter_ps);
 
 /* Print the config reference (every key, type, default, meaning). */
 void config_print_reference(void *stream);

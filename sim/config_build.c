@@ -200,6 +200,36 @@ static int check_parakernel(cfg_loader_t *ld, sim_config_t *cfg)
     return 0;
 }
 
+/* The timeline's window must hold some time. */
+static int check_outputs(cfg_loader_t *ld, cJSON *root)
+{
+    cJSON *to = get(root, "outputs.timeline_to_us");
+    double from = num(root, "outputs.timeline_from_us");
+    if (to && to->valuedouble <= from)
+        return cfg_fail(ld, "outputs.timeline_to_us",
+                        "must be above outputs.timeline_from_us (%g), found %g", from,
+                        to->valuedouble);
+    return 0;
+}
+
+bool config_timeline(const sim_config_t *cfg, char *path, size_t len, uint64_t *from_ps,
+                     uint64_t *to_ps, uint64_t *counter_ps)
+{
+    cJSON *v = get(cfg->json, "outputs.timeline");
+    if (!v || !cJSON_IsString(v))
+        return false;
+    const char *name = v->valuestring, *slash = strrchr(cfg->path, '/');
+    if (name[0] == '/' || !slash)
+        snprintf(path, len, "%s", name);
+    else
+        snprintf(path, len, "%.*s/%s", (int)(slash - cfg->path), cfg->path, name);
+    cJSON *to = get(cfg->json, "outputs.timeline_to_us");
+    *from_ps = (uint64_t)llround(num(cfg->json, "outputs.timeline_from_us") * 1e6);
+    *to_ps = to ? (uint64_t)llround(to->valuedouble * 1e6) : UINT64_MAX;
+    *counter_ps = (uint64_t)llround(num(cfg->json, "outputs.timeline_counter_ns") * 1e3);
+    return true;
+}
+
 int cfg_build(cfg_loader_t *ld, sim_config_t *cfg)
 {
     cJSON *root = cfg->json;
@@ -227,7 +257,7 @@ int cfg_build(cfg_loader_t *ld, sim_config_t *cfg)
         return cfg_fail(ld, "costs.profile", "unknown profile");
     for (cJSON *m = get(root, "costs.override")->child; m; m = m->next)
         cost_set_ns(&cfg->costs, (cost_id_t)cost_lookup(m->string), m->valuedouble);
-    if (check_parakernel(ld, cfg))
+    if (check_parakernel(ld, cfg) || check_outputs(ld, root))
         return -1;
     return cfg->rate_rps > 0 ? check_horizon(ld, cfg) : 0;
 }

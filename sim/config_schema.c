@@ -135,6 +135,16 @@ const cfg_key_t cfg_keys[] = {
     {"outputs", CFG_OBJECT, "{}", 0, 0, 0, NULL, "extra outputs"},
     {"outputs.pcap", CFG_STRING, NULL, 0, 0, 0, NULL,
      "parakernel: write what crossed the wire as a pcap (ns timestamps; .gz compresses)"},
+    {"outputs.timeline", CFG_STRING, NULL, 0, 0, 0, NULL,
+     "write the per-core timeline (spans, device instants and counters) to this file "
+     "(relative to the config's folder; `parasim run --timeline FILE` overrides it)"},
+    {"outputs.timeline_from_us", CFG_NUMBER, "0", 0, 1e11, 0, NULL,
+     "record the timeline from this simulated time on, us (boot included)"},
+    {"outputs.timeline_to_us", CFG_NUMBER, NULL, 0, 1e11, 1, NULL,
+     "record the timeline until this simulated time, us (default: the end of the run)"},
+    {"outputs.timeline_counter_ns", CFG_NUMBER, "1000", 0, 1e9, 0, NULL,
+     "timeline counters (ring fill, queue depth, outstanding requests) are written at most "
+     "once per period of this many ns: the last change of each period (0: every change)"},
     {"costs", CFG_OBJECT, "{}", 0, 0, 0, NULL, "the cost table"},
     {"costs.profile", CFG_PROFILE, "\"default\"", 0, 0, 0, NULL,
      "default: sourced figures; zero: every cost 0"},

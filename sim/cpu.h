@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "sim/engine.h"
+#include "sim/tlrec.h"
 
 typedef enum cpu_mode {
     CPU_USER,   /* process (workload) code */
@@ -35,17 +36,21 @@ typedef struct cpu {
     sim_time_t win_acct[2][CPU_MODES]; /* acct when the window opened, closed */
     sim_time_t win_time[2];      /* ps: when the window opened, closed */
     bool win_closed;
+    struct tlrec_core *tl;       /* the timeline recorder's, NULL: none */
 } cpu_t;
 
 void cpu_init(cpu_t *c, unsigned id);
 
 /* Charge ps of work in mode m, starting at max(now, clock); returns the
- * time the work ends. */
+ * time the work ends.  With a timeline recorder the charge becomes a span
+ * (sim/tlrec.h); without, that costs one test. */
 static inline sim_time_t cpu_charge(cpu_t *c, sim_time_t now, sim_time_t ps, cpu_mode_t m)
 {
     sim_time_t start = c->clock > now ? c->clock : now;
     c->clock = start + ps;
     c->acct[m] += ps;
+    if (c->tl)
+        tlrec_charge(c->tl, start, ps, m);
     return c->clock;
 }
 

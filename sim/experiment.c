@@ -60,6 +60,37 @@ int exp_create(experiment_t *x, const sim_config_t *cfg, char *err, size_t errle
     return 0;
 }
 
+int exp_timeline_open(experiment_t *x, char *err, size_t errlen)
+{
+    char path[4096], seed[32], e[4400];
+    tlrec_cfg_t tc = {.path = path, .cores = x->ncores};
+    if (!config_timeline(x->cfg, path, sizeof path, &tc.from_ps, &tc.to_ps, &tc.counter_ps))
+        return 0;
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)x->cfg->seed);
+    const char *meta[] = {"config", x->cfg->path, "seed", seed, "kernel", x->kernel->name, NULL};
+    tc.meta = meta;
+    x->tl = tlrec_open(x->sim, &tc, e, sizeof e);
+    if (!x->tl) {
+        snprintf(err, errlen, "%s: outputs.timeline: %s", x->cfg->path, e);
+        return -1;
+    }
+    tlrec_attach_cores(x->tl, x->cores, x->ncores);
+    return 0;
+}
+
+static void timeline_close(experiment_t *x)
+{
+    if (!x->tl)
+        return;
+    char e[4400];
+    if (tlrec_close(x->tl, &x->tl_stats, e, sizeof e) < 0) {
+        fprintf(stderr, "parasim: outputs.timeline: %s\n", e);
+        x->tl_failed = true;
+    }
+    x->tl = NULL;
+    x->tl_done = true;
+}
+
 typedef struct progress_ctx {
     experiment_t *x;
     void (*fn)(experiment_t *, void *);
@@ -81,6 +112,7 @@ void exp_run(experiment_t *x, void (*progress)(experiment_t *, void *), void *pr
     load_start(x);
     sim_run(x->sim, SIM_TIME_MAX);
     sim_set_hook(x->sim, 0, NULL, NULL);
+    timeline_close(x);
 }
 
 double exp_progress(const experiment_t *x)
@@ -132,6 +164,7 @@ void exp_drop(experiment_t *x, const sim_request_t *r, exp_drop_cause_t cause)
 
 void exp_destroy(experiment_t *x)
 {
+    tlrec_abort(x->tl);
     if (x->kernel && x->kernel_state)
         x->kernel->destroy(x->kernel_state);
     sim_destroy(x->sim);

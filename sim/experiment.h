@@ -65,10 +65,21 @@ struct experiment {
     uint64_t dropped[DROP_CAUSES];
     uint64_t *core_completed;     /* per core */
     hist_t latency;               /* ps, measured requests only */
+
+    /* outputs.timeline (sim/tlrec.h): open from exp_timeline_open to the
+     * end of exp_run; then its figures, and whether it failed */
+    tlrec_t *tl;
+    bool tl_done, tl_failed;
+    tlrec_stats_t tl_stats;
 };
 
 /* Build a run from a validated config; -1 with a message in err. */
 int exp_create(experiment_t *x, const struct sim_config *cfg, char *err, size_t errlen);
+/* outputs.timeline: start recording the cores' spans (each request's
+ * service, arg its id) when the config asks for it; 0, or -1 with a
+ * message (the file cannot be created: bad input).  exp_run closes it
+ * (a write error: x->tl_failed, the message on stderr). */
+int exp_timeline_open(experiment_t *x, char *err, size_t errlen);
 /* Run to the end (all offered requests completed or dropped). */
 void exp_run(experiment_t *x, void (*progress)(experiment_t *, void *), void *progress_arg);
 void exp_destroy(experiment_t *x);

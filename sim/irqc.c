@@ -50,6 +50,8 @@ static void deliver(void *ctx, unsigned core, unsigned vector)
         return; /* an MSI to a core the machine lacks goes nowhere */
     lapic_t *l = &ic->lapic[core];
     vec_handler_t *h = &l->vec[vector];
+    if (ic->cores[core].tl)
+        tlrec_irq(ic->cores[core].tl, vector);
     cpu_charge(&ic->cores[core], sim_now(ic->sim), cost_ps(ic->costs, COST_CPU_IRQ_ENTRY), CPU_IRQ);
     if (!h->fn) {
         l->spurious++;

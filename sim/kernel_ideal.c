@@ -67,6 +67,8 @@ static void on_done(sim_t *sim, void *arg, uint64_t core);
 static void start(ideal_t *k, unsigned c, const sim_request_t *r)
 {
     experiment_t *x = k->x;
+    if (x->cores[c].tl)
+        tlrec_request(x->cores[c].tl, r->id);
     sim_time_t end = cpu_charge(&x->cores[c], sim_now(x->sim), r->demand, CPU_USER);
     k->cur[c] = *r;
     k->busy[c] = true;

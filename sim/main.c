@@ -1,6 +1,7 @@
 /* sim/main: the `parasim` command.
  *
- *   parasim run CONFIG.json [--set path=value ...] [--out DIR] [--seed N] [--quiet]
+ *   parasim run CONFIG.json [--set path=value ...] [--out DIR] [--seed N]
+ *               [--timeline FILE] [--quiet]
  *   parasim predict CONFIG.json [--set path=value ...]
  *   parasim config            print the config reference
  *   parasim --help | --version
@@ -54,7 +55,8 @@ static const char usage_main[] =
     "exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input\n";
 
 static const char usage_run[] =
-    "usage: parasim run CONFIG.json [--set path=value ...] [--out DIR] [--seed N] [--quiet]\n"
+    "usage: parasim run CONFIG.json [--set path=value ...] [--out DIR] [--seed N]\n"
+    "                   [--timeline FILE] [--quiet]\n"
     "\n"
     "Runs the experiment CONFIG.json describes and writes DIR/results.json.\n"
     "\n"
@@ -63,6 +65,11 @@ static const char usage_run[] =
     "                     (value is JSON when it parses as JSON, else a string)\n"
     "  --out DIR          where results go (default: out/<config name>)\n"
     "  --seed N           override the config's seed (0 .. 2^53-1)\n"
+    "  --timeline FILE    record the per-core timeline (spans per core, device\n"
+    "                     instants and counters) to FILE, relative to the current\n"
+    "                     directory; overrides outputs.timeline (the window is\n"
+    "                     outputs.timeline_from_us / _to_us, e.g.\n"
+    "                     --set outputs.timeline_to_us=500)\n"
     "  --quiet            no progress and no summary\n"
     "  -h, --help         this help\n"
     "\n"
@@ -82,6 +89,7 @@ typedef struct opts {
     int has_seed;
     uint64_t seed;
     bool quiet;
+    char timeline_set[4200];    /* --timeline as "outputs.timeline=\"ABS\"" */
 } opts_t;
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
@@ -103,6 +111,29 @@ static int parse_seed(const char *s, uint64_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* --timeline FILE as an override of outputs.timeline: the name made
+ * absolute (a config's relative names are taken from its folder, a
+ * command line's from the current directory) and quoted as JSON.
+ * -1 when it does not fit. */
+static int timeline_set(opts_t *o, const char *file)
+{
+    char path[4096], cwd[4096];
+    if (file[0] == '/') {
+        if (snprintf(path, sizeof path, "%s", file) >= (int)sizeof path)
+            return -1;
+    } else if (!getcwd(cwd, sizeof cwd) ||
+               snprintf(path, sizeof path, "%s/%s", cwd, file) >= (int)sizeof path) {
+        return -1;
+    }
+    cJSON *s = cJSON_CreateString(path);
+    char *json = s ? cJSON_PrintUnformatted(s) : NULL;
+    int n = json ? snprintf(o->timeline_set, sizeof o->timeline_set, "outputs.timeline=%s", json)
+                 : -1;
+    cJSON_free(json);
+    cJSON_Delete(s);
+    return n < 0 || n >= (int)sizeof o->timeline_set ? -1 : 0;
 }
 
 /* Returns -1 when help was printed, 0 when ok, EXIT_USAGE on error. */
@@ -134,6 +165,13 @@ static int parse_opts(const char *cmd, const char *usage, int argc, char **argv,
                                    val ? val : "nothing");
             o->has_seed = 1;
             i++;
+        } else if (run_opts && !strcmp(a, "--timeline")) {
+            if (!val || !*val)
+                return usage_error(cmd, "%s needs a file name", a);
+            if (timeline_set(o, val))
+                return usage_error(cmd, "--timeline: cannot use '%s' (too long, or no "
+                                        "current directory)", val);
+            i++;
         } else if (run_opts && !strcmp(a, "--quiet")) {
             o->quiet = true;
         } else if (a[0] == '-' && a[1]) {
@@ -146,6 +184,11 @@ static int parse_opts(const char *cmd, const char *usage, int argc, char **argv,
     }
     if (!o->config)
         return usage_error(cmd, "missing %s", "CONFIG.json");
+    if (o->timeline_set[0]) { /* after every --set: it wins */
+        if (o->nsets == MAX_SETS)
+            return usage_error(cmd, "more than %s --set options", "255 with --timeline,");
+        o->sets[o->nsets++].assignment = o->timeline_set;
+    }
     return 0;
 }
 
@@ -280,6 +323,12 @@ static int cmd_run(int argc, char **argv)
         config_free(&cfg);
         return 1;
     }
+    if (exp_timeline_open(&x, err, sizeof err)) {
+        fprintf(stderr, "parasim: %s\n", err);
+        exp_destroy(&x);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
     progress_t prog = {.last_print = 0};
     clock_gettime(CLOCK_MONOTONIC, &prog.start);
     bool tty = !o.quiet && isatty(STDERR_FILENO);
@@ -298,9 +347,10 @@ static int cmd_run(int argc, char **argv)
     else if (!o.quiet)
         results_summary(stdout, res, out);
     cJSON_Delete(res);
+    bool failed = x.tl_failed;
     exp_destroy(&x);
     config_free(&cfg);
-    return rc ? EXIT_USAGE : 0;
+    return rc ? EXIT_USAGE : failed ? EXIT_FAILURE : 0;
 }
 
 static int cmd_predict(int argc, char **argv)

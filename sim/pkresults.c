@@ -228,6 +228,8 @@ cJSON *pkrun_results(pkrun_t *r, double wall_s)
         cJSON_AddItemToArray(procs, proc_json(r, i));
     cJSON_AddItemToObject(root, "kernel", kernel_json(r));
     cJSON_AddItemToObject(root, "devices", devices_json(r));
+    if (r->tl_done && !r->tl_failed)
+        cJSON_AddItemToObject(root, "timeline", results_timeline_json(&r->tl_stats));
     uint64_t events = sim_events_run(r->sim);
     results_add_sim(root, events, sim_now(r->sim), wall_s);
     cJSON *s = cJSON_GetObjectItem(root, "sim");

@@ -290,6 +290,69 @@ static int boot(pkrun_t *r, char *err, size_t errlen)
     return 0;
 }
 
+/* ---------------------------------------------------------------- timeline */
+
+/* outputs.timeline: a recorder on the machine from boot on, with a core
+ * track per core labelled by its process, the NIC's queues, the NVMe
+ * queues the plan hands out (ids 1.. in plan order, kernel/boot.c) and
+ * the client's outstanding requests. */
+static int timeline_open(pkrun_t *r, char *err, size_t errlen)
+{
+    char path[4096], seed[32], e[4400];
+    tlrec_cfg_t tc = {.path = path, .machine = true};
+    if (!config_timeline(r->cfg, path, sizeof path, &tc.from_ps, &tc.to_ps, &tc.counter_ps))
+        return 0;
+    unsigned n = r->m.cfg.cores, nvq = 0;
+    const char **labels = sim_xcalloc(n, sizeof *labels);
+    unsigned *pids = sim_xcalloc(n, sizeof *pids);
+    for (unsigned c = 0; c < n; c++)
+        pids[c] = -1u;
+    for (unsigned i = 0; i < r->plan.nprocs; i++) {
+        const k_plan_proc_t *kp = &r->plan.procs[i];
+        labels[kp->core] = kp->name;
+        pids[kp->core] = i;
+        nvq += kp->nvme_queues;
+    }
+    const char *kind = pk_jstr(r->cfg->json, "load.kind");
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->cfg->seed);
+    const char *meta[] = {"config", r->cfg->path, "seed", seed, "kernel", "parakernel", NULL};
+    tc.cores = n;
+    tc.labels = labels;
+    tc.pids = pids;
+    tc.nic_queues = r->m.nic ? r->m.cfg.nic.queues : 0;
+    tc.nvme_queues = r->m.nvme ? nvq : 0;
+    tc.client = strcmp(kind, "none") && strcmp(kind, "pcap");
+    tc.meta = meta;
+    r->tl = tlrec_open(r->sim, &tc, e, sizeof e);
+    free(labels);
+    free(pids);
+    if (!r->tl) {
+        snprintf(err, errlen, "%s: outputs.timeline: %s", r->cfg->path, e);
+        return -1;
+    }
+    tlrec_attach_machine(r->tl, &r->m);
+    return 0;
+}
+
+static void timeline_close(pkrun_t *r)
+{
+    if (!r->tl)
+        return;
+    char e[4400];
+    if (tlrec_close(r->tl, &r->tl_stats, e, sizeof e) < 0) {
+        fprintf(stderr, "parasim: outputs.timeline: %s\n", e);
+        r->tl_failed = true;
+    }
+    r->tl = NULL;
+    r->tl_done = true;
+}
+
+void pk_timeline_client(pkrun_t *r, int64_t outstanding)
+{
+    if (r->tl)
+        tlrec_client(r->tl, outstanding);
+}
+
 /* ---------------------------------------------------------------- measurement window */
 
 void pk_window_open(pkrun_t *r)
@@ -330,7 +393,7 @@ pkrun_t *pkrun_create(const sim_config_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "%s: machine: %s", cfg->path, e);
         goto fail;
     }
-    if (build_plan(r, err, errlen) || boot(r, err, errlen))
+    if (build_plan(r, err, errlen) || timeline_open(r, err, errlen) || boot(r, err, errlen))
         goto fail;
     if (pkwire_create(r, err, errlen))
         goto fail;
@@ -368,17 +431,19 @@ void pkrun_run(pkrun_t *r, void (*progress)(double, const sim_t *, void *), void
     pk_window_close(r);
     pkwire_finish(r);
     proc_rt_settle(r->rt);
+    timeline_close(r);
 }
 
 bool pkrun_failed(const pkrun_t *r)
 {
-    return pkwire_failed(r);
+    return pkwire_failed(r) || r->tl_failed;
 }
 
 void pkrun_destroy(pkrun_t *r)
 {
     if (!r)
         return;
+    tlrec_abort(r->tl); /* a run that never finished: no timeline */
     pkwire_destroy(r);
     if (r->rt)
         proc_rt_destroy(r->rt);

@@ -35,8 +35,9 @@ pkrun_t *pkrun_create(const struct sim_config *cfg, char *err, size_t errlen);
 /* progress(fraction done, the engine, arg) every 2^20 events. */
 void pkrun_run(pkrun_t *r, void (*progress)(double, const sim_t *, void *), void *arg);
 struct cJSON *pkrun_results(pkrun_t *r, double wall_s);
-/* Whether an output the config asked for (outputs.pcap) could not be
- * written (the message went to stderr): the run failed. */
+/* Whether an output the config asked for (outputs.pcap, outputs.timeline)
+ * could not be written (the message went to stderr): the run failed.  The
+ * timeline is closed at the end of pkrun_run. */
 bool pkrun_failed(const pkrun_t *r);
 void pkrun_destroy(pkrun_t *r);
 

@@ -13,6 +13,7 @@
 #include "sim/machine.h"
 #include "sim/pkrun.h"
 #include "sim/proc.h"
+#include "sim/tlrec.h"
 #include "workloads/app.h"
 #include "workloads/udp_client.h"
 
@@ -53,6 +54,11 @@ struct pkrun {
     bool window_open, window_closed;
     sim_time_t window_from, window_to;
     uint64_t answered_at_open, answered_at_close;
+    /* outputs.timeline (sim/tlrec.h): open from before boot to the end of
+     * the run; then its figures, and whether it could not be written */
+    tlrec_t *tl;
+    bool tl_done, tl_failed;
+    tlrec_stats_t tl_stats;
 };
 
 /* A number or boolean of the completed config tree. */
@@ -61,6 +67,10 @@ bool pk_jbool(const struct cJSON *o, const char *path);
 const char *pk_jstr(const struct cJSON *o, const char *path);
 /* A file named in the config, relative to the config's folder, into buf. */
 const char *pk_config_file(const pkrun_t *r, const char *name, char *buf, size_t len);
+
+/* The timeline (pkrun.c): the client's outstanding requests, sampled by
+ * pkwire.c (nothing when not recording). */
+void pk_timeline_client(pkrun_t *r, int64_t outstanding);
 
 /* Measurement window (pkrun.c). */
 void pk_window_open(pkrun_t *r);

@@ -70,6 +70,20 @@ static void on_drain_deadline(sim_t *sim, void *arg, uint64_t data)
 
 static void schedule_next(pkrun_t *r);
 
+/* The timeline's "client outstanding" (sim/tlrec.h): requests whose last
+ * bit reached the NIC (sent, less the one still on the wire) and that are
+ * not settled (answered or given up). */
+static void sample_outstanding(pkrun_t *r)
+{
+    pkwire_t *w = r->wire;
+    if (!r->tl || w->replay)
+        return;
+    const wl_client_stats_t *st = wl_client_stats(&w->client);
+    int64_t v = (int64_t)(st->sent - (w->in_flight ? 1 : 0)) -
+                (int64_t)(st->answered + st->timed_out);
+    pk_timeline_client(r, v > 0 ? v : 0);
+}
+
 /* The frame's first bit leaves the client (window bookkeeping). */
 static void on_first_bit(sim_t *sim, void *arg, uint64_t id)
 {
@@ -92,6 +106,7 @@ static void on_last_bit(sim_t *sim, void *arg, uint64_t id)
     if (w->capture)
         trace_pcapw_write(w->capture, sim_now(sim), w->frame, w->frame_len);
     nic_wire_rx(r->m.nic, w->frame, w->frame_len);
+    sample_outstanding(r);
     schedule_next(r);
 }
 
@@ -118,6 +133,7 @@ static void on_expiry(sim_t *sim, void *arg, uint64_t data)
     pkwire_t *w = r->wire;
     w->expiry_at = 0;
     wl_client_expire(&w->client, sim_now(sim));
+    sample_outstanding(r);
     if (!w->in_flight && !w->sending_done)
         schedule_next(r);
     arm_expiry(r);
@@ -182,6 +198,7 @@ static void on_wire_tx(void *ctx, const uint8_t *frame, size_t len, sim_time_t t
         return;
     }
     wl_client_receive(&w->client, frame, len, t_last_bit);
+    sample_outstanding(r);
     const wl_client_stats_t *st = wl_client_stats(&w->client);
     if (w->sending_done && st->answered + st->timed_out >= st->sent) {
         sim_stop(r->sim);

@@ -192,11 +192,15 @@ static sim_time_t busy_acct(const cpu_t *c)
     return c->acct[CPU_USER] + c->acct[CPU_KERNEL] + c->acct[CPU_IRQ];
 }
 
-/* Book the poll period [poll_since, now) less the work charged meanwhile. */
-static void poll_book(proc_t *p)
+/* Book the poll period [poll_since, now) less the work charged meanwhile;
+ * the process goes on polling when go_on (the timeline's poll spans are
+ * the gaps between those charges: sim/tlrec.h). */
+static void poll_book(proc_t *p, bool go_on)
 {
     cpu_t *c = core_of(p);
     sim_time_t now = sim_now(p->rt->m->sim);
+    if (c->tl)
+        tlrec_poll_book(c->tl, now, go_on);
     if (now > p->poll_since) {
         sim_time_t span = now - p->poll_since, busy = busy_acct(c) - p->busy_mark;
         sim_time_t gap = span > busy ? span - busy : 0;
@@ -230,6 +234,8 @@ static void after_step(proc_t *p, wl_step_t r)
     p->st.state = PROC_POLLING;
     p->poll_since = core_time(p);
     p->busy_mark = busy_acct(core_of(p));
+    if (core_of(p)->tl)
+        tlrec_poll_begin(core_of(p)->tl, p->poll_since);
     if (p->pn) /* a write the step could not see yet */
         schedule(p, p->pend[p->phead] > core_time(p) ? p->pend[p->phead] : core_time(p),
                  WHY_WATCH);
@@ -247,7 +253,7 @@ static void step_event(sim_t *sim, void *arg, uint64_t data)
         return;
     }
     if (p->st.state == PROC_POLLING) {
-        poll_book(p);
+        poll_book(p, false);
         p->st.watch_wakes += p->ev_why == WHY_WATCH;
         p->st.irq_wakes += p->ev_why == WHY_IRQ;
     }
@@ -439,7 +445,7 @@ void proc_rt_settle(proc_rt_t *rt)
     for (size_t i = 0; i < rt->npid; i++)
         if (rt->by_pid[i] && rt->by_pid[i]->st.state == PROC_POLLING &&
             core_of(rt->by_pid[i])->clock <= sim_now(rt->m->sim))
-            poll_book(rt->by_pid[i]);
+            poll_book(rt->by_pid[i], true);
 }
 
 const proc_stats_t *proc_stats(const proc_rt_t *rt, unsigned pid)
@@ -493,6 +499,8 @@ int pk_enter(unsigned to_submit, unsigned min_complete, unsigned flags)
     p->st.syscalls++;
     machine_take_wait(m, p->core); /* stale flags are not this call's */
     machine_take_wake(m, p->core);
+    if (core_of(p)->tl)
+        tlrec_syscall(core_of(p)->tl, to_submit);
     machine_entry_begin(m, p->core, CPU_KERNEL);
     cpu_charge(core_of(p), sim_now(m->sim), cost_ps(m->costs, COST_CPU_SYSCALL), CPU_KERNEL);
     int rc = p->rt->k.sys_enter(to_submit, min_complete, flags);

@@ -6,6 +6,7 @@
 #include "sim/experiment.h"
 #include "sim/json.h"
 #include "sim/predict.h"
+#include "sim/tlrec.h"
 #include "sim/version.h"
 
 #include <cjson/cJSON.h>
@@ -117,6 +118,17 @@ cJSON *results_begin(const sim_config_t *cfg)
     return root;
 }
 
+cJSON *results_timeline_json(const tlrec_stats_t *st)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "file", st->file);
+    add_u64(o, "spans", st->spans);
+    add_u64(o, "instants", st->instants);
+    add_u64(o, "counters", st->counters);
+    add_u64(o, "bytes", st->bytes);
+    return o;
+}
+
 void results_add_sim(cJSON *root, uint64_t events, uint64_t end_ps, double wall_s)
 {
     cJSON *s = cJSON_AddObjectToObject(root, "sim");
@@ -142,6 +154,8 @@ cJSON *results_build(const experiment_t *x, const prediction_t *p, double wall_s
     cJSON_AddNumberToObject(w, "to", x->window_closed ? ps_to_ns(x->window_to) : 0);
     cJSON_AddItemToObject(root, "cores", cores_json(x));
     cJSON_AddItemToObject(root, "model", predict_to_json(p));
+    if (x->tl_done && !x->tl_failed)
+        cJSON_AddItemToObject(root, "timeline", results_timeline_json(&x->tl_stats));
     results_add_sim(root, events, end, wall_s);
     return root;
 }

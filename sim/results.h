@@ -29,6 +29,9 @@ struct cJSON *results_costs_json(const struct cost_table *t);
 struct cJSON *results_latency_json(const struct hist *h);
 struct cJSON *results_core_json(const struct cpu *core);
 void results_add_sim(struct cJSON *root, uint64_t events, uint64_t end_ps, double wall_s);
+/* "timeline": {file, spans, instants, counters, bytes} of a recorded run. */
+struct tlrec_stats;
+struct cJSON *results_timeline_json(const struct tlrec_stats *st);
 /* mkdir -p dir and check it is writable: done before a run, so a typo in
  * --out costs nothing; -1 with a message in err. */
 int results_prepare_dir(const char *dir, char *err, size_t errlen);

@@ -123,8 +123,16 @@ iommu_fault_t iommu_fault(iommu_t *io, uint16_t rid, uint32_t pasid, uint64_t io
     iommu_cond_t rc = c == IOMMU_C_SL_NP ? (write ? IOMMU_C_WRITE : IOMMU_C_READ) : c;
     iommu_fault_t kind = cond_tab[c].kind;
     io->stats.faults[kind]++;
+    if (io->obs)
+        io->obs(io->obs_ctx, rid, pasid, kind);
     record(io, rid, pasid, iova, write, sm ? cond_tab[rc].fr_scalable : cond_tab[rc].fr_legacy);
     return kind;
+}
+
+void iommu_set_observer(iommu_t *io, iommu_observer_fn fn, void *ctx)
+{
+    io->obs = fn;
+    io->obs_ctx = fn ? ctx : NULL;
 }
 
 uint32_t iommu_fault_read_fsts(const iommu_t *io)

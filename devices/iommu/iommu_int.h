@@ -244,6 +244,8 @@ struct iommu {
     sim_event_t fe_event;     /* fault-event message in flight, 0 = none */
     uint64_t guest_errors;    /* misuse of the register file (ignored writes,
                                * bad access sizes, undeliverable messages) */
+    iommu_observer_fn obs;    /* iommu_set_observer; NULL: none */
+    void *obs_ctx;
 };
 
 /* walk.c: resolve a context, or walk the second-level tables for iova

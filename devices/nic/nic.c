@@ -129,6 +129,33 @@ void nic_set_wire_tx(nic_t *n, nic_wire_tx_fn fn, void *ctx)
     n->wire_tx_ctx = ctx;
 }
 
+void nic_set_observer(nic_t *n, nic_observer_fn fn, void *ctx)
+{
+    n->obs = fn;
+    n->obs_ctx = fn ? ctx : NULL;
+}
+
+static uint32_t ring_dist(uint32_t from, uint32_t to, uint32_t size)
+{
+    return to >= from ? to - from : to + size - from;
+}
+
+void nic_observe_emit(nic_t *n, nic_event_kind_t kind, unsigned q, uint32_t arg)
+{
+    nic_event_t e = {.kind = kind, .queue = q, .arg = arg};
+    bool rx = kind == NIC_EV_RX || kind == NIC_EV_DROP || kind == NIC_EV_RX_TAIL;
+    if (q < n->cfg.queues && rx && n->rxq[q].enabled) {
+        const nic_rxq_t *r = &n->rxq[q];
+        e.size = r->size;
+        e.fill = r->size - 1 - ring_dist(r->head, r->tail, r->size);
+    } else if (q < n->cfg.queues && !rx && n->txq[q].enabled) {
+        const nic_txq_t *t = &n->txq[q];
+        e.size = t->size;
+        e.fill = ring_dist(t->head, t->tail, t->size);
+    }
+    n->obs(n->obs_ctx, &e);
+}
+
 const nic_queue_stats_t *nic_queue_stats(const nic_t *n, unsigned q)
 {
     return q < n->cfg.queues ? &n->qstats[q] : NULL;

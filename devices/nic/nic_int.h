@@ -332,11 +332,21 @@ struct nic {
 
     nic_queue_stats_t *qstats;
     nic_stats_t stats;
+
+    nic_observer_fn obs;     /* nic_set_observer; NULL: none */
+    void *obs_ctx;
 };
 
 /* nic.c */
 void nic_reset(nic_t *n);
 static inline void nic_guest_error(nic_t *n) { n->stats.guest_errors++; }
+/* Tell the observer (nic.h): one branch when there is none. */
+void nic_observe_emit(nic_t *n, nic_event_kind_t kind, unsigned q, uint32_t arg);
+static inline void nic_observe(nic_t *n, nic_event_kind_t kind, unsigned q, uint32_t arg)
+{
+    if (n->obs)
+        nic_observe_emit(n, kind, q, arg);
+}
 
 /* Per-packet helpers, inline: each is a few instructions, called several
  * times per frame from rx.c and tx.c. */

@@ -110,6 +110,7 @@ static void rx_fetch(nic_t *n, unsigned q, bool force)
 static void drop(nic_t *n, unsigned q, nic_drop_t why)
 {
     n->qstats[q].rx_drops[why]++;
+    nic_observe(n, NIC_EV_DROP, q, why);
 }
 
 typedef struct rx_meta {
@@ -217,6 +218,7 @@ static void rx_deliver(nic_t *n, unsigned q, const uint8_t *f, size_t len, const
     if (wb_ok) {
         n->qstats[q].rx_packets++;
         n->qstats[q].rx_bytes += len;
+        nic_observe(n, NIC_EV_RX, q, (uint32_t)len);
         nic_irq_queue(n, q, false, nic_irq_time(n, now + shift, done + shift));
     } else {
         drop(n, q, NIC_DROP_IOMMU);
@@ -303,6 +305,7 @@ void nic_rx_write_reg(nic_t *n, unsigned q, uint32_t reg, uint32_t val)
         r->tail = val & PTR_MASK;
         if (r->enabled)
             rx_fetch(n, q, false);
+        nic_observe(n, NIC_EV_RX_TAIL, q, r->tail);
         break;
     case Q_DCTL:
         r->dctl = val & ~DCTL_ENABLE;

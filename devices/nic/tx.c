@@ -199,6 +199,7 @@ static void tx_complete(nic_t *n, unsigned q)
         t->head = ring_add(t->head, count, t->size);
         t->c_head = (t->c_head + count) % TX_DESC_CACHE;
         t->n_sent -= count;
+        nic_observe(n, NIC_EV_TX_DONE, q, count);
         if (landed)
             nic_irq_queue(n, q, true, nic_irq_time(n, now, landed));
     }
@@ -271,6 +272,7 @@ static void send_frame(nic_t *n, unsigned q, size_t len, sim_time_t ready)
     sim_time_t last_bit = nic_link_send(n, len, ready);
     n->qstats[q].tx_packets++;
     n->qstats[q].tx_bytes += len;
+    nic_observe(n, NIC_EV_TX, q, (uint32_t)len);
     if (n->wire_tx)
         n->wire_tx(n->wire_tx_ctx, n->txbuf, len, last_bit);
 }
@@ -371,6 +373,7 @@ void nic_tx_write_reg(nic_t *n, unsigned q, uint32_t reg, uint32_t val)
         }
         t->tail = val & PTR_MASK;
         tx_step(n, q);
+        nic_observe(n, NIC_EV_TX_TAIL, q, t->tail);
         break;
     case Q_DCTL:
         t->dctl = val & ~DCTL_ENABLE;

@@ -256,6 +256,8 @@ struct nvme {
     /* command pool */
     nvme_cmd_t *free_cmds, *all_cmds;
     nvme_stats_t st;
+    nvme_observer_fn obs;  /* nvme_set_observer; NULL: none */
+    void *obs_ctx;
 };
 
 /* regs.c */
@@ -281,6 +283,13 @@ void nvme_complete(nvme_cmd_t *m, uint16_t status, uint32_t result);
 void nvme_complete_at(nvme_cmd_t *m, sim_time_t t);
 /* Run fn(m) at time t unless the controller is reset meanwhile. */
 void nvme_cmd_at(nvme_cmd_t *m, sim_time_t t, void (*fn)(nvme_cmd_t *m));
+/* Tell the observer (nvme.h) about SQ qid: one branch when there is none. */
+void nvme_observe_emit(nvme_t *c, nvme_event_kind_t kind, uint16_t qid);
+static inline void nvme_observe(nvme_t *c, nvme_event_kind_t kind, uint16_t qid)
+{
+    if (c->obs)
+        nvme_observe_emit(c, kind, qid);
+}
 
 /* admin.c */
 void nvme_admin_exec(nvme_cmd_t *m);

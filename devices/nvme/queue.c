@@ -252,10 +252,20 @@ static bool cq_full(const nvme_cq_t *cq)
     return (cq->tail + 1) % cq->size == cq->head;
 }
 
+void nvme_observe_emit(nvme_t *c, nvme_event_kind_t kind, uint16_t qid)
+{
+    const nvme_sq_t *sq = qid <= c->cfg.io_queues ? &c->sq[qid] : NULL;
+    unsigned depth = 0;
+    if (sq && sq->exists)
+        depth = sq->inflight + (sq->tail + sq->size - sq->head) % sq->size;
+    c->obs(c->obs_ctx, kind, qid, depth);
+}
+
 /* Write m's CQE at the tail (m is consumed). */
 static void cq_write(nvme_t *c, uint16_t cqid, nvme_cmd_t *m)
 {
     nvme_cq_t *cq = &c->cq[cqid];
+    uint16_t sqid = m->sqid;
     m->cqe[14] = (uint8_t)((m->cqe[14] & ~1u) | cq->phase);
     sim_time_t done;
     pcie_dma_status_t s =
@@ -272,6 +282,7 @@ static void cq_write(nvme_t *c, uint16_t cqid, nvme_cmd_t *m)
         cq->tail = 0;
         cq->phase ^= 1;
     }
+    nvme_observe(c, NVME_EV_CQE, sqid);
     sim_at(c->sim, done, cqe_landed_ev, c, c->gen << 16 | cqid);
 }
 
@@ -389,6 +400,7 @@ void nvme_sq_doorbell(nvme_t *c, uint16_t qid, uint32_t val)
     }
     sq->tail = val;
     sq_fetch(c, qid);
+    nvme_observe(c, NVME_EV_SQ_DOORBELL, qid);
 }
 
 void nvme_cq_doorbell(nvme_t *c, uint16_t qid, uint32_t val)

@@ -411,6 +411,12 @@ const nvme_stats_t *nvme_stats(const nvme_t *c)
     return &c->st;
 }
 
+void nvme_set_observer(nvme_t *c, nvme_observer_fn fn, void *ctx)
+{
+    c->obs = fn;
+    c->obs_ctx = fn ? ctx : NULL;
+}
+
 const char *nvme_opcode_name(bool admin, uint8_t opcode)
 {
     const char *n = (admin ? nvme_admin_ops : nvme_io_ops)[opcode].name;
