@@ -36,7 +36,17 @@
  *     5 META     key, value (strings: "config", "seed", ...)
  *     255 END    count of TRACK, SPAN, INSTANT, COUNTER records
  *   dt0 / dt are deltas from the previous record's time of the same
- *   track (the first from 0), so a long run stays compact.  A file without
+ *   track (the first from 0), so a long run stays compact.
+ *   Precisely (added with the implementation): a span's time is its t0, so
+ *   dt0 = t0 - the previous span's t0 and dur = t1 - t0; pid+1 is taken
+ *   modulo 2^16 (TL_NO_PID is written 0, pid 0 is 1); track, mode, what and
+ *   kind are varints too (one byte for every value defined here); TRACK's
+ *   kind is tl_track_kind_t; strings are raw bytes without a NUL, names
+ *   and labels at most TL_NAME_MAX - 1 = 63 bytes, meta keys and values
+ *   at most 255.  Spans go on core tracks only, instants on instant
+ *   tracks, counters on counter tracks; all TRACK records come before the
+ *   first SPAN, INSTANT or COUNTER; META may come anywhere before END, and
+ *   nothing follows END nor the zlib stream.  A file without
  *   END, with counts that disagree, or with a record beyond the stream, is
  *   reported as truncated/corrupt (-1 and a message naming the file and
  *   the record number), never read as a shorter timeline.
@@ -56,6 +66,9 @@
 #define TL_VERSION 1u
 #define TL_NAME_MAX 64u          /* track names and labels, bytes with the NUL */
 #define TL_NO_PID 0xFFFFu
+/* Added with the implementation: the most tracks a timeline may hold
+ * (tl_add_track() refuses more; tl_load() reports more as corrupt). */
+#define TL_TRACKS_MAX 65536u
 
 typedef enum tl_track_kind { TL_TRACK_CORE = 0, TL_TRACK_COUNTER, TL_TRACK_INSTANT } tl_track_kind_t;
 
@@ -117,9 +130,16 @@ typedef struct tl_writer tl_writer_t;
 
 tl_writer_t *tl_writer_open(const char *path, uint64_t t_from_ps, uint64_t t_to_ps, char *err,
                             size_t errlen);
-/* The new track's id, or -1 (bad kind, too many tracks, after a record). */
+/* The new track's id, or -1 (bad kind, too many tracks, after a record).
+ * A name or label of TL_NAME_MAX bytes or more is refused (-1), never
+ * truncated; a NULL label is "". */
 int tl_add_track(tl_writer_t *w, tl_track_kind_t kind, const char *name, const char *label);
+/* Key and value at most 255 bytes (longer: -1); any time before close. */
 int tl_add_meta(tl_writer_t *w, const char *key, const char *value);
+/* 0, or -1 for a record the file could not hold (see the top comment: out
+ * of order, overlapping, t1 < t0, wrong track kind, unknown enum value) or
+ * after a write error (reported by tl_writer_close()); a refused record
+ * changes nothing. */
 int tl_add_span(tl_writer_t *w, const tl_span_t *s);
 int tl_add_instant(tl_writer_t *w, const tl_instant_t *i);
 int tl_add_counter(tl_writer_t *w, const tl_counter_t *c);
