@@ -68,7 +68,7 @@ int png_encode(const uint32_t *px, int w, int h, uint8_t **out, size_t *len, cha
         snprintf(err, errlen, "png: bad image size %dx%d", w, h);
         return -1;
     }
-    size_t rawlen;
+    size_t rawlen = 0;
     uint8_t *raw = raw_rows(px, w, h, &rawlen);
     uLongf zlen = compressBound((uLong)rawlen);
     uint8_t *buf = raw ? malloc(sizeof signature + 3 * 12 + 13 + zlen) : NULL;

@@ -100,6 +100,19 @@ static int layout(vm_model_t *m, int w, int h, char *err, size_t errlen)
     return 0;
 }
 
+int vm_height_for(const tl_timeline_t *tl, int core_h)
+{
+    long h = VM_HEADER_H + VM_AXIS_H + VM_LEGEND_H;
+    for (size_t i = 0; i < tl->ntracks; i++) {
+        tl_track_kind_t k = tl->tracks[i].kind;
+        h += VM_ROW_GAP + (k == TL_TRACK_CORE      ? core_h
+                           : k == TL_TRACK_COUNTER ? VM_COUNTER_H
+                           : k == TL_TRACK_INSTANT ? VM_INSTANT_H
+                                                   : -VM_ROW_GAP);
+    }
+    return h < VM_MIN_H ? VM_MIN_H : h > 32768 ? 32768 : (int)h;
+}
+
 vm_model_t *vm_create(const tl_timeline_t *tl, int w, int h, char *err, size_t errlen)
 {
     vm_model_t *m = calloc(1, sizeof *m);

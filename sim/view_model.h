@@ -39,7 +39,7 @@
 #define VM_AXIS_H 18
 #define VM_LEGEND_H 16
 #define VM_ROW_GAP 2
-#define VM_ROW_H_MAX 18
+#define VM_ROW_H_MAX 40
 #define VM_COUNTER_H 32
 #define VM_INSTANT_H 10
 #define VM_MIN_W (VM_LABEL_W + VM_MARGIN + 64)
@@ -83,6 +83,9 @@ typedef struct vm_model {
 
 vm_model_t *vm_create(const tl_timeline_t *tl, int w, int h, char *err, size_t errlen);
 void vm_destroy(vm_model_t *m);
+/* The picture height at which tl's core rows are core_h pixels high (and
+ * every row fits), at least VM_MIN_H. */
+int vm_height_for(const tl_timeline_t *tl, int core_h);
 /* New picture size: the layout is redone, the time range kept (widened
  * if it would have more columns than picoseconds). */
 int vm_resize(vm_model_t *m, int w, int h, char *err, size_t errlen);
