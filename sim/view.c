@@ -157,10 +157,10 @@ static void draw_counter(vm_model_t *m, vr_canvas_t *c, const vm_row_t *r, vl_ra
         if (!cols[x].has)
             continue;
         int ymax = value_y(r, cols[x].max), ymin = value_y(r, cols[x].min);
-        if (ymax < base)
-            vr_vline(c, m->plot_x + x, ymax, base - ymax, VIEW_COUNTER_FILL);
-        else if (ymax > base)
-            vr_vline(c, m->plot_x + x, base + 1, ymax - base, VIEW_COUNTER_FILL);
+        if (ymax <= base) /* from the value down to 0, both included */
+            vr_vline(c, m->plot_x + x, ymax, base - ymax + 1, VIEW_COUNTER_FILL);
+        else
+            vr_vline(c, m->plot_x + x, base, ymax - base + 1, VIEW_COUNTER_FILL);
         vr_vline(c, m->plot_x + x, ymax, ymin - ymax + 1, VIEW_COUNTER_LINE);
     }
     if (r->h >= 2 * VR_CELL_H + 4) {

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define WHEEL_STEP 0.8
 #define KEY_ZOOM 2.0
@@ -185,11 +186,38 @@ static void close_window(win_t *w)
     SDL_Quit();
 }
 
+/* A display to open a window on: SDL falls back to its offscreen driver
+ * when there is none, which would leave the viewer waiting for events
+ * nobody can send.  Without DISPLAY or WAYLAND_DISPLAY there is no
+ * display unless SDL_VIDEODRIVER names a driver. */
+static int have_display(char *err, size_t errlen)
+{
+    const char *drv = getenv("SDL_VIDEODRIVER");
+    if (drv && *drv)
+        return 1;
+    const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    if ((x && *x) || (wl && *wl))
+        return 1;
+    snprintf(err, errlen, "no display (DISPLAY and WAYLAND_DISPLAY are unset): render to a file "
+                          "with --png OUT.png");
+    return 0;
+}
+
 int view_window(vm_model_t *m, const char *title, char *err, size_t errlen)
 {
+    if (!have_display(err, errlen))
+        return -1;
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         snprintf(err, errlen, "no display (%s): render to a file with --png OUT.png",
                  SDL_GetError());
+        return -1;
+    }
+    const char *drv = SDL_GetCurrentVideoDriver(), *asked = getenv("SDL_VIDEODRIVER");
+    if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) &&
+        !(asked && !strcmp(asked, drv))) {
+        snprintf(err, errlen, "no display (SDL fell back to its %s driver): render to a file "
+                              "with --png OUT.png", drv);
+        SDL_Quit();
         return -1;
     }
     win_t w = {.m = m, .ov = {.title = title, .help = help}};
