@@ -176,7 +176,10 @@ tl_timeline_t *tl_load(const char *path, char *err, size_t errlen);
 void tl_free(tl_timeline_t *t);
 
 /* Names, for exports and the viewer: "user", "kernel", "irq", "poll",
- * "idle"; "app", "syscall", ...; "rx_frame", .... */
+ * "idle"; "app", "syscall", ...; "rx_frame", ....  Precisely: modes
+ * user kernel irq poll idle; whats none app syscall irq poll boot;
+ * instants rx_frame tx_frame doorbell iommu_fault drop nvme_cqe; "?" for
+ * a value out of range. */
 const char *tl_mode_name(tl_mode_t m);
 const char *tl_what_name(tl_what_t w);
 const char *tl_instant_name(tl_instant_kind_t k);

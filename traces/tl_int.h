@@ -4,7 +4,9 @@
 #ifndef PARASIM_TRACES_TL_INT_H
 #define PARASIM_TRACES_TL_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "traces/timeline.h"
 
@@ -45,5 +47,29 @@ static inline int64_t tl_unzigzag(uint64_t u)
 {
     return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
+
+/* The reader's inflater thread (traces/tl_inflate.c). */
+typedef struct tl_inf tl_inf_t;
+typedef enum tl_inf_status {
+    TL_INF_MORE = 0, /* more chunks follow */
+    TL_INF_END,      /* the zlib stream ended within this chunk */
+    TL_INF_FAILED,   /* this chunk holds what came before a failure */
+} tl_inf_status_t;
+
+/* Start inflating f's zlib stream (f positioned at its first byte); NULL
+ * when out of memory or no thread could start.  f stays the caller's. */
+tl_inf_t *tl_inf_start(FILE *f);
+/* The next chunk: *data gets the nkeep bytes of keep (the unread tail of
+ * the previous chunk, nkeep <= TL_REC_MAX) followed by the new bytes, *len
+ * their count; the previous chunk is released (keep may point into it).
+ * Not to be called again after a status other than TL_INF_MORE. */
+tl_inf_status_t tl_inf_next(tl_inf_t *in, const uint8_t *keep, size_t nkeep, uint8_t **data,
+                            size_t *len);
+/* After TL_INF_FAILED: why ("truncated: ...", "corrupt zlib stream: ..."). */
+const char *tl_inf_error(const tl_inf_t *in);
+/* After TL_INF_END: whether bytes follow the stream in the file. */
+bool tl_inf_trailing(const tl_inf_t *in);
+/* Stop the thread (wherever it is) and free everything. */
+void tl_inf_stop(tl_inf_t *in);
 
 #endif

@@ -1,8 +1,9 @@
 /* traces/tl_read: tl_load(), the timeline reader (traces/timeline.h).
  *
- * The zlib stream is inflated into a window that always holds at least one
- * whole record (TL_REC_MAX bytes) until the stream ends, so the decoder
- * reads varints without a bounds check per byte except near the end.
+ * The zlib stream is inflated by a thread beside the decoder
+ * (traces/tl_inflate.c) into chunks; the decoder moves to the next chunk
+ * when less than one whole record (TL_REC_MAX bytes) is left, so a record
+ * is always whole in the current chunk until the stream ends.
  * Records are appended in arrival order to arrays that grow geometrically;
  * per track they already come in time order, so a counting pass by track
  * followed by one placement pass gives the (track, time) order in O(n),
@@ -14,12 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "traces/tl_int.h"
 
-#define IN_BUF (256u * 1024u)
-#define WIN_BUF (1024u * 1024u)
 
 typedef struct rtrack {
     uint64_t last_t, last_end;
@@ -31,11 +29,11 @@ typedef struct rd {
     char *err;
     size_t errlen;
     FILE *f;
-    z_stream z;
-    bool z_open, zend, feof, zfailed;
+    tl_inf_t *inf;
+    bool zend, zfailed;        /* the last chunk came: the stream ended, failed */
     char zmsg[128];
-    uint8_t *in, *win;
-    size_t pos, len;           /* window: next byte, valid bytes */
+    uint8_t *win;              /* the current chunk (the inflater's) */
+    size_t pos, len;           /* in it: next byte, valid bytes */
     uint64_t rec;              /* 1-based number of the record being read */
     tl_timeline_t *tl;
     rtrack_t *rt;
@@ -68,39 +66,19 @@ static void zfail(rd_t *r, const char *what)
     r->zfailed = true;
 }
 
-/* Move the unread bytes to the front and inflate until the window is full
- * or the stream is over (or failed).  0, or -1 with the message. */
-static int fill(rd_t *r)
+/* The next chunk from the inflater, the unread bytes carried over. */
+static void fill(rd_t *r)
 {
-    size_t left = r->len - r->pos;
-    memmove(r->win, r->win + r->pos, left);
+    uint8_t *data;
+    size_t n;
+    tl_inf_status_t st = tl_inf_next(r->inf, r->win + r->pos, r->len - r->pos, &data, &n);
+    r->win = data;
     r->pos = 0;
-    r->len = left;
-    while (!r->zend && !r->zfailed && r->len < WIN_BUF) {
-        if (r->z.avail_in == 0 && !r->feof) {
-            size_t n = fread(r->in, 1, IN_BUF, r->f);
-            if (n < IN_BUF) {
-                if (ferror(r->f))
-                    return rerr(r, "read error: %s", strerror(errno));
-                r->feof = true;
-            }
-            r->z.next_in = r->in;
-            r->z.avail_in = (uInt)n;
-        }
-        r->z.next_out = r->win + r->len;
-        r->z.avail_out = (uInt)(WIN_BUF - r->len);
-        int rc = inflate(&r->z, Z_NO_FLUSH);
-        r->len = WIN_BUF - r->z.avail_out;
-        if (rc == Z_STREAM_END)
-            r->zend = true;
-        else if (rc == Z_MEM_ERROR)
-            return rerr(r, "out of memory");
-        else if (rc != Z_OK && rc != Z_BUF_ERROR)
-            zfail(r, r->z.msg ? r->z.msg : "corrupt zlib stream");
-        else if (r->feof && r->z.avail_in == 0 && r->z.avail_out != 0)
-            zfail(r, "truncated: the zlib stream is cut short");
-    }
-    return 0;
+    r->len = n;
+    if (st == TL_INF_END)
+        r->zend = true;
+    else if (st == TL_INF_FAILED)
+        zfail(r, tl_inf_error(r->inf));
 }
 
 /* An LEB128 varint at *pp (before end).  0; -1 too long or over 64 bits;
@@ -167,11 +145,11 @@ static int get_str(rd_t *r, const uint8_t **pp, const uint8_t *end, char *dst, s
     return 0;
 }
 
-/* Make room for one more element of size sz in *arr (capacity *cap). */
-static int grow(rd_t *r, void **arr, size_t *cap, size_t n, size_t sz)
+/* Make room for one more element of size sz in *arr (capacity *cap, n
+ * used): the capacity doubles, so n records cost O(n) copies at most (and
+ * glibc grows large blocks with mremap, without a copy). */
+static int grow_slow(rd_t *r, void **arr, size_t *cap, size_t sz)
 {
-    if (n < *cap)
-        return 0;
     size_t c = *cap ? *cap * 2 : 1024;
     void *a = realloc(*arr, c * sz);
     if (!a)
@@ -179,6 +157,11 @@ static int grow(rd_t *r, void **arr, size_t *cap, size_t n, size_t sz)
     *arr = a;
     *cap = c;
     return 0;
+}
+
+static inline int grow(rd_t *r, void **arr, size_t *cap, size_t n, size_t sz)
+{
+    return n < *cap ? 0 : grow_slow(r, arr, cap, sz);
 }
 
 static int rec_track(rd_t *r, const uint8_t **pp, const uint8_t *end)
@@ -219,7 +202,7 @@ static int rec_meta(rd_t *r, const uint8_t **pp, const uint8_t *end)
 }
 
 /* The track of a record and its time t = last + dt, checked. */
-static rtrack_t *track_time(rd_t *r, uint64_t track, uint64_t dt, tl_track_kind_t kind,
+static inline rtrack_t *track_time(rd_t *r, uint64_t track, uint64_t dt, tl_track_kind_t kind,
                             uint64_t *t)
 {
     if (track >= r->tl->ntracks) {
@@ -345,8 +328,8 @@ static int rec_end(rd_t *r, const uint8_t **pp, const uint8_t *end)
 static int decode(rd_t *r)
 {
     for (;;) {
-        if (r->len - r->pos < TL_REC_MAX && !r->zend && fill(r))
-            return -1;
+        if (r->len - r->pos < TL_REC_MAX && !r->zend && !r->zfailed)
+            fill(r);
         if (r->pos == r->len) {
             r->rec++;
             return rerr(r, "%s", r->zfailed ? r->zmsg : "truncated: no END record");
@@ -366,8 +349,8 @@ static int decode(rd_t *r)
             if (rc)
                 return -1;
             r->pos = (size_t)(p - r->win);
-            if (r->len - r->pos == 0 && !r->zend && fill(r))
-                return -1;
+            if (r->len == r->pos && !r->zend && !r->zfailed)
+                fill(r);
             if (r->pos != r->len)
                 return rerr(r, "data after the END record");
             if (r->zfailed)
@@ -406,11 +389,20 @@ static int place(rd_t *r, void **arr, size_t n, size_t sz, size_t off, bool sort
     }
     memcpy(next, first, (nt + 1) * sizeof *next);
     const uint8_t *src = *arr;
-    for (size_t i = 0; i < n; i++, src += sz) {
-        uint32_t k;
-        memcpy(&k, src + off, sizeof k);
-        memcpy(dst + next[k]++ * sz, src, sz);
+    /* A copy of a constant size is a few moves, not a call to memcpy. */
+#define SCATTER(SZ)                                                                            \
+    for (size_t i = 0; i < n; i++, src += (SZ)) {                                              \
+        uint32_t k;                                                                            \
+        memcpy(&k, src + off, sizeof k);                                                       \
+        memcpy(dst + next[k]++ * (SZ), src, (SZ));                                             \
     }
+    if (sz == 32)
+        SCATTER(32)
+    else if (sz == 24)
+        SCATTER(24)
+    else
+        SCATTER(sz)
+#undef SCATTER
     free(next);
     free(*arr);
     *arr = dst;
@@ -476,7 +468,7 @@ static int header(rd_t *r)
 /* Nothing may follow the zlib stream. */
 static int trailing(rd_t *r)
 {
-    if (r->z.avail_in > 0 || (!r->feof && fgetc(r->f) != EOF))
+    if (tl_inf_trailing(r->inf))
         return rerr(r, "bytes after the end of the zlib stream");
     return 0;
 }
@@ -486,13 +478,9 @@ static int load(rd_t *r)
     tl_timeline_t *t = r->tl;
     if (header(r))
         return -1;
-    r->in = malloc(IN_BUF);
-    r->win = malloc(WIN_BUF);
-    if (!r->in || !r->win)
-        return rerr(r, "out of memory");
-    if (inflateInit(&r->z) != Z_OK)
-        return rerr(r, "zlib inflateInit failed");
-    r->z_open = true;
+    r->inf = tl_inf_start(r->f);
+    if (!r->inf)
+        return rerr(r, "out of memory, or no thread for the inflater");
     if (decode(r) || trailing(r))
         return -1;
     if (place(r, (void **)&t->spans, t->nspans, sizeof *t->spans, offsetof(tl_span_t, track),
@@ -519,12 +507,9 @@ tl_timeline_t *tl_load(const char *path, char *err, size_t errlen)
     int rc = r.f ? load(&r) : -1;
     if (!r.f)
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    tl_inf_stop(r.inf);
     if (r.f)
         fclose(r.f);
-    if (r.z_open)
-        inflateEnd(&r.z);
-    free(r.in);
-    free(r.win);
     free(r.rt);
     if (rc) {
         tl_free(r.tl);

@@ -13,10 +13,10 @@
  * picked up at the next hand-over: every later call returns -1 and
  * tl_writer_close() reports it. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 #include <zlib.h>
 
 #include "traces/tl_int.h"
@@ -50,9 +50,9 @@ struct tl_writer {
     int cur;
     /* The compressor thread.  Under mu: job, job_len, job_finish, quit,
      * zfailed, zmsg.  Its own: f, z, out. */
-    thrd_t th;
-    mtx_t mu;
-    cnd_t cv;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
     bool th_open;
     int job;                 /* the buffer handed over, -1: none */
     size_t job_len;
@@ -105,44 +105,44 @@ static const char *pump(tl_writer_t *w, const uint8_t *in, size_t n, int flush)
     return NULL;
 }
 
-static int compressor(void *arg)
+static void *compressor(void *arg)
 {
     tl_writer_t *w = arg;
-    mtx_lock(&w->mu);
+    pthread_mutex_lock(&w->mu);
     for (;;) {
         while (w->job < 0 && !w->quit)
-            cnd_wait(&w->cv, &w->mu);
+            pthread_cond_wait(&w->cv, &w->mu);
         if (w->job < 0)
             break;
         int job = w->job;
         size_t n = w->job_len;
         bool finish = w->job_finish, skip = w->zfailed;
-        mtx_unlock(&w->mu);
+        pthread_mutex_unlock(&w->mu);
         const char *why = skip ? NULL : pump(w, w->bufs[job], n, finish ? Z_FINISH : Z_NO_FLUSH);
         if (!why && !skip && finish && fflush(w->f) != 0)
             why = strerror(errno);
-        mtx_lock(&w->mu);
+        pthread_mutex_lock(&w->mu);
         if (why && !w->zfailed) {
             w->zfailed = true;
             snprintf(w->zmsg, sizeof w->zmsg, "cannot write the timeline: %s", why);
         }
         w->job = -1;
-        cnd_broadcast(&w->cv);
+        pthread_cond_broadcast(&w->cv);
     }
-    mtx_unlock(&w->mu);
-    return 0;
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
 }
 
 /* Caller side: wait for the compressor to be idle; -1 if it failed. */
 static int wait_idle(tl_writer_t *w)
 {
-    mtx_lock(&w->mu);
+    pthread_mutex_lock(&w->mu);
     while (w->job >= 0)
-        cnd_wait(&w->cv, &w->mu);
+        pthread_cond_wait(&w->cv, &w->mu);
     bool zf = w->zfailed;
     if (zf)
         fail(w, w->zmsg, NULL);
-    mtx_unlock(&w->mu);
+    pthread_mutex_unlock(&w->mu);
     return zf ? -1 : 0;
 }
 
@@ -151,12 +151,12 @@ static int hand_over(tl_writer_t *w, bool finish)
 {
     if (wait_idle(w))
         return -1;
-    mtx_lock(&w->mu);
+    pthread_mutex_lock(&w->mu);
     w->job = w->cur;
     w->job_len = w->len;
     w->job_finish = finish;
-    cnd_broadcast(&w->cv);
-    mtx_unlock(&w->mu);
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
     w->cur ^= 1;
     w->buf = w->bufs[w->cur];
     w->len = 0;
@@ -177,13 +177,13 @@ static inline int room(tl_writer_t *w)
 static void release(tl_writer_t *w)
 {
     if (w->th_open) {
-        mtx_lock(&w->mu);
+        pthread_mutex_lock(&w->mu);
         w->quit = true;
-        cnd_broadcast(&w->cv);
-        mtx_unlock(&w->mu);
-        thrd_join(w->th, NULL);
-        mtx_destroy(&w->mu);
-        cnd_destroy(&w->cv);
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->th, NULL);
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
     }
     if (w->z_open)
         deflateEnd(&w->z);
@@ -240,15 +240,15 @@ tl_writer_t *tl_writer_open(const char *path, uint64_t t_from_ps, uint64_t t_to_
     w->z_open = true;
     w->job = -1;
     w->buf = w->bufs[0];
-    if (mtx_init(&w->mu, mtx_plain) != thrd_success)
+    if (pthread_mutex_init(&w->mu, NULL) != 0)
         goto fail_thread;
-    if (cnd_init(&w->cv) != thrd_success) {
-        mtx_destroy(&w->mu);
+    if (pthread_cond_init(&w->cv, NULL) != 0) {
+        pthread_mutex_destroy(&w->mu);
         goto fail_thread;
     }
-    if (thrd_create(&w->th, compressor, w) != thrd_success) {
-        cnd_destroy(&w->cv);
-        mtx_destroy(&w->mu);
+    if (pthread_create(&w->th, NULL, compressor, w) != 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
         goto fail_thread;
     }
     w->th_open = true;

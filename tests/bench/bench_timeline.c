@@ -61,7 +61,7 @@ static int write_file(const char *path, uint64_t nspans)
         return -1;
     }
     for (int c = 0; c < CORES; c++) {
-        char name[16], label[16];
+        char name[24], label[24];
         snprintf(name, sizeof name, "core %d", c);
         snprintf(label, sizeof label, "kvs%d", c);
         tl_add_track(w, TL_TRACK_CORE, name, label);

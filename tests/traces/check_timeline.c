@@ -4,9 +4,9 @@
  * Expectations are independent of the code under test: values built here
  * by hand (extremes included), the header's bytes computed from the
  * format's specification in traces/timeline.h, the zlib stream inflated
- * with zlib's own uncompress() and its first records decoded by a varint
- * decoder written here, and damaged files made by cutting or patching
- * real ones. */
+ * with zlib's own uncompress() and its records decoded by a varint decoder
+ * written here, names from the header's list.  Damaged and hand-made files
+ * are in check_timeline_bad. */
 #include "tests/check_main.h"
 
 #include <stdio.h>
@@ -14,42 +14,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "tests/tmpdir.h"
+#include "tests/traces/tl_tt.h"
 #include "traces/timeline.h"
-
-static char err[512];
-
-static const char *path_of(const char *name)
-{
-    static char p[192];
-    snprintf(p, sizeof p, "%s/%s", tmp_dir, name);
-    return p;
-}
-
-static bool exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static tl_writer_t *open_w(const char *path)
-{
-    tl_writer_t *w = tl_writer_open(path, 0, UINT64_MAX, err, sizeof err);
-    ck_assert_msg(w != NULL, "%s", err);
-    return w;
-}
-
-static void close_w(tl_writer_t *w)
-{
-    ck_assert_msg(tl_writer_close(w, err, sizeof err) == 0, "%s", err);
-}
-
-static tl_timeline_t *load_ok(const char *path)
-{
-    tl_timeline_t *t = tl_load(path, err, sizeof err);
-    ck_assert_msg(t != NULL, "%s", err);
-    return t;
-}
 
 /* ---------------------------------------------------------------- round trip */
 
@@ -131,7 +97,7 @@ START_TEST(sorted_per_track)
     const char *p = path_of("b.tl");
     tl_writer_t *w = open_w(p);
     for (int k = 0; k < 3; k++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof name, "core %d", k);
         ck_assert_int_eq(tl_add_track(w, TL_TRACK_CORE, name, ""), k);
     }
@@ -276,15 +242,212 @@ START_TEST(tmp_then_rename)
 }
 END_TEST
 
+/* Many records across many buffers (the writer's hand-overs, the reader's
+ * refills): every field comes back as the formula that made it. */
+START_TEST(many_records)
+{
+    const char *p = path_of("m.tl");
+    tl_writer_t *w = open_w(p);
+    enum { CORES = 5, N = 100000 };
+    for (int k = 0; k < CORES; k++)
+        ck_assert_int_eq(tl_add_track(w, TL_TRACK_CORE, "c", ""), k);
+    ck_assert_int_eq(tl_add_track(w, TL_TRACK_COUNTER, "q", ""), CORES);
+    for (uint64_t i = 0; i < N; i++) {
+        /* span i: track i % CORES, t0 = 1000 * i + (i * 7) % 13, length i % 900,
+         * arg i * 0x9E3779B97F4A7C15 (every bit pattern) */
+        tl_span_t s = {.t0 = 1000 * i + (i * 7) % 13, .arg = i * 0x9E3779B97F4A7C15ull,
+                       .track = (uint32_t)(i % CORES), .pid = (uint16_t)(i % 70000 == 0 ? TL_NO_PID : i),
+                       .mode = (uint8_t)(i % TL_MODES), .what = (uint8_t)(i % TL_WHAT_COUNT)};
+        s.t1 = s.t0 + i % 900;
+        ck_assert_int_eq(tl_add_span(w, &s), 0);
+        if (i % 3 == 0) {
+            tl_counter_t c = {.t = 1000 * i, .value = (int64_t)(i * 31) - 4000000, .track = CORES};
+            ck_assert_int_eq(tl_add_counter(w, &c), 0);
+        }
+    }
+    close_w(w);
+    tl_timeline_t *t = load_ok(p);
+    ck_assert_uint_eq(t->nspans, N);
+    ck_assert_uint_eq(t->ncounters, (N + 2) / 3); /* i = 0, 3, ..., N - 1 */
+    for (size_t k = 0; k < CORES; k++) {
+        ck_assert_uint_eq(t->span_first[k], k * (N / CORES));
+        for (size_t j = 0; j < N / CORES; j++) {
+            uint64_t i = j * CORES + k;
+            const tl_span_t *s = &t->spans[t->span_first[k] + j];
+            ck_assert_uint_eq(s->t0, 1000 * i + (i * 7) % 13);
+            ck_assert_uint_eq(s->t1, s->t0 + i % 900);
+            ck_assert_uint_eq(s->arg, i * 0x9E3779B97F4A7C15ull);
+            ck_assert_uint_eq(s->pid, i % 70000 == 0 ? TL_NO_PID : (uint16_t)i);
+            ck_assert_uint_eq(s->mode, i % TL_MODES);
+            ck_assert_uint_eq(s->what, i % TL_WHAT_COUNT);
+        }
+    }
+    for (size_t j = 0; j < (N + 2) / 3; j++) {
+        ck_assert_uint_eq(t->counters[j].t, 3000 * j);
+        ck_assert_int_eq(t->counters[j].value, (int64_t)(3 * j * 31) - 4000000);
+    }
+    ck_assert_uint_eq(t->t_min, 0);
+    ck_assert_uint_eq(t->t_max, 1000ull * (N - 1) + ((N - 1) * 7) % 13 + (N - 1) % 900);
+    tl_free(t);
+}
+END_TEST
+
+/* Same calls, same bytes. */
+START_TEST(deterministic)
+{
+    char a[192], b[192];
+    snprintf(a, sizeof a, "%s", path_of("1.tl"));
+    snprintf(b, sizeof b, "%s", path_of("2.tl"));
+    write_same(a);
+    write_same(b);
+    uint8_t *x, *y;
+    size_t nx = read_all(a, &x), ny = read_all(b, &y);
+    ck_assert_uint_eq(nx, ny);
+    ck_assert_int_eq(memcmp(x, y, nx), 0);
+    free(x);
+    free(y);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- the bytes */
+
+/* An independent LEB128 decoder. */
+static uint64_t vget(const uint8_t **pp)
+{
+    uint64_t v = 0;
+    int shift = 0;
+    const uint8_t *p = *pp;
+    do {
+        v |= (uint64_t)(*p & 0x7f) << shift;
+        shift += 7;
+    } while (*p++ & 0x80);
+    *pp = p;
+    return v;
+}
+
+static void vstr(const uint8_t **pp, const char *want)
+{
+    uint64_t n = vget(pp);
+    ck_assert_uint_eq(n, strlen(want));
+    ck_assert_int_eq(memcmp(*pp, want, n), 0);
+    *pp += n;
+}
+
+START_TEST(bytes_on_disk)
+{
+    const char *p = path_of("e.tl");
+    const uint64_t from = 0x0102030405060708ull, to = 0xF0E0D0C0B0A09080ull;
+    tl_writer_t *w = tl_writer_open(p, from, to, err, sizeof err);
+    ck_assert_msg(w != NULL, "%s", err);
+    tl_add_track(w, TL_TRACK_CORE, "core 0", "kvs3");
+    tl_add_track(w, TL_TRACK_COUNTER, "fill", "");
+    tl_span_t s1 = {.t0 = 300, .t1 = 1000, .arg = 5, .track = 0, .pid = 2, .mode = TL_USER,
+                    .what = TL_WHAT_APP};
+    tl_span_t s2 = {.t0 = 1000, .t1 = 1000 + 200000, .arg = UINT64_MAX, .track = 0,
+                    .pid = TL_NO_PID, .mode = TL_IRQ, .what = TL_WHAT_IRQ};
+    tl_counter_t c1 = {.t = 128, .value = -3, .track = 1};
+    tl_add_span(w, &s1);
+    tl_add_counter(w, &c1);
+    tl_add_span(w, &s2);
+    tl_add_meta(w, "seed", "42");
+    close_w(w);
+
+    /* The header, from the specification. */
+    FILE *f = fopen(p, "rb");
+    ck_assert_ptr_nonnull(f);
+    uint8_t h[32], want[32] = {'P', 'S', 'T', 'L', 'I', 'N', 'E', '1', 1, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 8; i++) {
+        want[16 + i] = (uint8_t)(from >> (8 * i));
+        want[24 + i] = (uint8_t)(to >> (8 * i));
+    }
+    ck_assert_uint_eq(fread(h, 1, 32, f), 32);
+    ck_assert_int_eq(memcmp(h, want, 32), 0);
+    fclose(f);
+
+    /* The rest is one zlib stream: zlib's uncompress() takes all of it. */
+    uint8_t *file;
+    size_t n = read_all(p, &file);
+    uint8_t raw[4096];
+    uLongf rawlen = sizeof raw;
+    ck_assert_int_eq(uncompress(raw, &rawlen, file + 32, n - 32), Z_OK);
+    free(file);
+
+    const uint8_t *q = raw;
+    ck_assert_uint_eq(*q++, 1); /* TRACK core, "core 0", "kvs3" */
+    ck_assert_uint_eq(vget(&q), 0);
+    vstr(&q, "core 0");
+    vstr(&q, "kvs3");
+    ck_assert_uint_eq(*q++, 1); /* TRACK counter */
+    ck_assert_uint_eq(vget(&q), 1);
+    vstr(&q, "fill");
+    vstr(&q, "");
+    ck_assert_uint_eq(*q++, 2); /* SPAN s1: dt0 from 0 */
+    uint64_t want1[] = {0, 300, 700, TL_USER, 3, TL_WHAT_APP, 5};
+    for (int i = 0; i < 7; i++)
+        ck_assert_uint_eq(vget(&q), want1[i]);
+    ck_assert_uint_eq(*q++, 4); /* COUNTER: dt 128, zigzag(-3) = 5 */
+    ck_assert_uint_eq(vget(&q), 1);
+    ck_assert_uint_eq(vget(&q), 128);
+    ck_assert_uint_eq(vget(&q), 5);
+    ck_assert_uint_eq(*q++, 2); /* SPAN s2: dt0 = 1000 - 300, no pid -> 0 */
+    uint64_t want2[] = {0, 700, 200000, TL_IRQ, 0, TL_WHAT_IRQ, UINT64_MAX};
+    for (int i = 0; i < 7; i++)
+        ck_assert_uint_eq(vget(&q), want2[i]);
+    ck_assert_uint_eq(*q++, 5); /* META */
+    vstr(&q, "seed");
+    vstr(&q, "42");
+    ck_assert_uint_eq(*q++, 255); /* END: 2 tracks, 2 spans, 0 instants, 1 counter */
+    uint64_t wante[] = {2, 2, 0, 1};
+    for (int i = 0; i < 4; i++)
+        ck_assert_uint_eq(vget(&q), wante[i]);
+    ck_assert_uint_eq((size_t)(q - raw), rawlen);
+    /* Known encodings: 200000 = 0xC0 0x9A 0x0C; UINT64_MAX takes 10 bytes. */
+    const uint8_t v200k[] = {0xC0, 0x9A, 0x0C};
+    bool found = false;
+    for (size_t i = 0; i + 3 <= rawlen; i++)
+        found |= memcmp(raw + i, v200k, 3) == 0;
+    ck_assert(found);
+    const uint8_t vmax[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01};
+    ck_assert_int_eq(memcmp(raw + rawlen - 5 - 3 - 5 - 1 - 10, vmax, 10), 0); /* s2's arg */
+}
+END_TEST
+
+/* ---------------------------------------------------------------- names */
+
+START_TEST(names)
+{
+    const char *modes[] = {"user", "kernel", "irq", "poll", "idle"};
+    const char *whats[] = {"none", "app", "syscall", "irq", "poll", "boot"};
+    const char *insts[] = {"rx_frame", "tx_frame", "doorbell", "iommu_fault", "drop", "nvme_cqe"};
+    ck_assert_int_eq(TL_MODES, 5);
+    ck_assert_int_eq(TL_WHAT_COUNT, 6);
+    ck_assert_int_eq(TL_INST_KINDS, 6);
+    for (int i = 0; i < 5; i++)
+        ck_assert_str_eq(tl_mode_name((tl_mode_t)i), modes[i]);
+    for (int i = 0; i < 6; i++)
+        ck_assert_str_eq(tl_what_name((tl_what_t)i), whats[i]);
+    for (int i = 0; i < 6; i++)
+        ck_assert_str_eq(tl_instant_name((tl_instant_kind_t)i), insts[i]);
+    ck_assert_str_eq(tl_mode_name(TL_MODES), "?");
+    ck_assert_str_eq(tl_what_name(TL_WHAT_COUNT), "?");
+    ck_assert_str_eq(tl_instant_name(TL_INST_KINDS), "?");
+}
+END_TEST
+
 static Suite *timeline_suite(void)
 {
     Suite *s = suite_create("timeline");
     TCase *tc = tcase_create("timeline");
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+    tcase_set_timeout(tc, 30); /* many_records: seconds under ASan */
     tcase_add_test(tc, roundtrip_every_field);
     tcase_add_test(tc, sorted_per_track);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, tmp_then_rename);
+    tcase_add_test(tc, many_records);
+    tcase_add_test(tc, deterministic);
+    tcase_add_test(tc, bytes_on_disk);
+    tcase_add_test(tc, names);
     suite_add_tcase(s, tc);
     return s;
 }
