@@ -61,7 +61,7 @@ BENCH_SRCS:= $(wildcard tests/bench/bench_*.c)
 BENCH_BINS:= $(BENCH_SRCS:%.c=$(BUILD)/%)
 PARASIM   := $(BUILD)/parasim
 
-.PHONY: all demo check test-bins bench sanitize install clean deps kernel-freestanding
+.PHONY: all demo check test-bins bench sanitize install clean deps kernel-freestanding timeline-png
 all: $(PARASIM)
 deps: $(BUILD)/deps.mk
 
@@ -121,6 +121,18 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libparasim.a $(BUILD)/deps.mk
 DEMO_CONFIG ?= experiments/kvs-zipf-8core.json
 demo: $(PARASIM)
 	$(PARASIM) run $(DEMO_CONFIG)
+
+# The README's picture of the demo's timeline: the demo run recorded
+# (parasim run --timeline), then drawn headless by parasim view --png.
+# TIMELINE_RANGE (FROM:TO) is the window drawn (default: 10 us of the
+# busy run, where single spans show); empty: the whole run.
+DEMO_TIMELINE  ?= out/demo.tl
+TIMELINE_PNG   ?= docs/demo-timeline.png
+TIMELINE_RANGE ?= 10ms:10.01ms
+timeline-png: $(PARASIM)
+	@mkdir -p $(dir $(DEMO_TIMELINE)) $(dir $(TIMELINE_PNG))
+	$(PARASIM) run $(DEMO_CONFIG) --quiet --out out/demo-timeline --timeline $(DEMO_TIMELINE)
+	$(PARASIM) view $(DEMO_TIMELINE) --png $(TIMELINE_PNG) $(if $(TIMELINE_RANGE),--range $(TIMELINE_RANGE))
 
 test-bins: $(TEST_BINS) $(PARASIM)
 

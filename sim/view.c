@@ -216,6 +216,11 @@ static void draw_legend(const vm_model_t *m, vr_canvas_t *c, const char *help)
         vr_frame(c, x, y, 10, VR_CELL_H - 1, VIEW_AXIS);
         x = vr_text(c, x + 14, y, tl_mode_name((tl_mode_t)k), VIEW_FG) + 12;
     }
+    if (m->hidden) {
+        char note[64];
+        snprintf(note, sizeof note, "%zu rows not shown: a larger picture has room", m->hidden);
+        x = vr_text(c, x + 12, y, note, VIEW_FG) + 12;
+    }
     if (help) {
         int hw = vr_text_width(help);
         if (m->w - VM_MARGIN - hw > x)

@@ -57,21 +57,42 @@ static int build_rows(vm_model_t *m)
     return 0;
 }
 
-static int row_height(const vm_model_t *m, vm_row_kind_t kind)
+static int clampi(int v, int lo, int hi)
 {
-    if (kind == VM_ROW_COUNTER)
-        return VM_COUNTER_H;
-    if (kind == VM_ROW_INSTANT)
-        return VM_INSTANT_H;
-    int ncores = 0, fixed = 0;
-    for (size_t i = 0; i < m->nrows; i++) {
-        if (m->rows[i].kind == VM_ROW_CORE)
-            ncores++;
-        else
-            fixed += row_height(m, m->rows[i].kind) + VM_ROW_GAP;
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Row heights for the space between the axis and the legend: core rows
+ * as high as they can be up to VM_ROW_H_MAX with the other rows at their
+ * full height; when that leaves them below VM_ROW_H_MIN, core rows get
+ * VM_ROW_H_MIN (or what there is) and the other rows share the rest,
+ * down to their minimums. */
+static void row_heights(const vm_model_t *m, int h[3])
+{
+    int n[3] = {0, 0, 0};
+    for (size_t i = 0; i < m->nrows; i++)
+        n[m->rows[i].kind]++;
+    int avail = m->legend_y - m->rows_y, g = VM_ROW_GAP;
+    int others = n[VM_ROW_COUNTER] * (VM_COUNTER_H + g) + n[VM_ROW_INSTANT] * (VM_INSTANT_H + g);
+    h[VM_ROW_COUNTER] = VM_COUNTER_H;
+    h[VM_ROW_INSTANT] = VM_INSTANT_H;
+    if (!n[VM_ROW_CORE]) {
+        h[VM_ROW_CORE] = 0;
+        return;
     }
-    int h = (m->legend_y - m->rows_y - fixed) / (ncores ? ncores : 1) - VM_ROW_GAP;
-    return h < 1 ? 1 : h > VM_ROW_H_MAX ? VM_ROW_H_MAX : h;
+    h[VM_ROW_CORE] = clampi((avail - others) / n[VM_ROW_CORE] - g, 1, VM_ROW_H_MAX);
+    if (h[VM_ROW_CORE] >= VM_ROW_H_MIN || !others)
+        return;
+    h[VM_ROW_CORE] = clampi(avail / n[VM_ROW_CORE] - g, 1, VM_ROW_H_MIN);
+    int rest = avail - n[VM_ROW_CORE] * (h[VM_ROW_CORE] + g);
+    if (n[VM_ROW_COUNTER])
+        h[VM_ROW_COUNTER] = clampi((rest - n[VM_ROW_INSTANT] * (VM_INSTANT_H_MIN + g)) /
+                                           n[VM_ROW_COUNTER] - g,
+                                   VM_COUNTER_H_MIN, VM_COUNTER_H);
+    if (n[VM_ROW_INSTANT])
+        h[VM_ROW_INSTANT] = clampi((rest - n[VM_ROW_COUNTER] * (h[VM_ROW_COUNTER] + g)) /
+                                           n[VM_ROW_INSTANT] - g,
+                                   VM_INSTANT_H_MIN, VM_INSTANT_H);
 }
 
 static int layout(vm_model_t *m, int w, int h, char *err, size_t errlen)
@@ -88,14 +109,18 @@ static int layout(vm_model_t *m, int w, int h, char *err, size_t errlen)
     m->axis_y = VM_HEADER_H;
     m->rows_y = m->axis_y + VM_AXIS_H;
     m->legend_y = h - VM_LEGEND_H;
-    int core_h = row_height(m, VM_ROW_CORE), y = m->rows_y;
+    int hk[3], y = m->rows_y;
+    row_heights(m, hk);
+    m->hidden = 0;
     for (size_t i = 0; i < m->nrows; i++) {
         vm_row_t *r = &m->rows[i];
-        int rh = r->kind == VM_ROW_CORE ? core_h : row_height(m, r->kind);
+        int rh = hk[r->kind];
         r->y = y;
         r->h = y + rh <= m->legend_y ? rh : 0;
         if (r->h)
             y += rh + VM_ROW_GAP;
+        else
+            m->hidden++;
     }
     return 0;
 }

@@ -12,10 +12,13 @@
  *   [legend_y, h)                      the mode colours
  * Columns: row labels in [0, plot_x); time in [plot_x, plot_x + plot_w),
  * column c showing [vl_col_time(t0, t1, plot_w, c), ... c + 1) (sim/view_lod.h).
- * Core rows are VM_ROW_H_MAX high, less when that does not fit (at least
- * 1); counter rows VM_COUNTER_H, instant rows VM_INSTANT_H; each row is
- * followed by VM_ROW_GAP.  A row that does not fit above the legend
- * gets h = 0 and is not drawn.
+ * Counter rows are VM_COUNTER_H high, instant rows VM_INSTANT_H, core rows
+ * share the rest up to VM_ROW_H_MAX each; each row is followed by
+ * VM_ROW_GAP.  Cores come first: when they would get less than
+ * VM_ROW_H_MIN, they get that (or what there is) and the other rows share
+ * what is left, down to VM_COUNTER_H_MIN and VM_INSTANT_H_MIN.  A row
+ * that still does not fit above the legend gets h = 0 and is not drawn
+ * (counted in hidden).
  *
  * Time range: [t0, t1) in ps, t1 - t0 >= plot_w (at most one column per
  * picosecond) and at most VM_RANGE_MAX; a new range is clamped to that.
@@ -40,8 +43,11 @@
 #define VM_LEGEND_H 16
 #define VM_ROW_GAP 2
 #define VM_ROW_H_MAX 40
+#define VM_ROW_H_MIN 12
 #define VM_COUNTER_H 32
+#define VM_COUNTER_H_MIN 12
 #define VM_INSTANT_H 10
+#define VM_INSTANT_H_MIN 8
 #define VM_MIN_W (VM_LABEL_W + VM_MARGIN + 64)
 #define VM_MIN_H (VM_HEADER_H + VM_AXIS_H + VM_LEGEND_H + 16)
 #define VM_TICK_MIN_PX 80     /* ticks at least this far apart */
@@ -79,6 +85,7 @@ typedef struct vm_model {
     int axis_y, rows_y, legend_y;
     size_t nrows;
     vm_row_t *rows;
+    size_t hidden;            /* rows that do not fit (h == 0) */
 } vm_model_t;
 
 vm_model_t *vm_create(const tl_timeline_t *tl, int w, int h, char *err, size_t errlen);

@@ -210,6 +210,45 @@ START_TEST(test_layout_from_constants)
 }
 END_TEST
 
+/* Many counter rows in a small picture: the cores keep VM_ROW_H_MIN, the
+ * counters shrink to VM_COUNTER_H_MIN, what still does not fit is hidden
+ * and counted; shown rows never overlap nor reach the legend. */
+START_TEST(test_layout_cores_first)
+{
+    char err[256], path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/many.tl", tmp_dir);
+    tl_writer_t *w = tl_writer_open(path, 0, UINT64_MAX, err, sizeof err);
+    ck_assert_ptr_nonnull(w);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_ge(tl_add_track(w, TL_TRACK_CORE, "core", ""), 0);
+    for (int i = 0; i < 40; i++)
+        ck_assert_int_ge(tl_add_track(w, TL_TRACK_COUNTER, "q", ""), 0);
+    ck_assert_int_eq(tl_writer_close(w, err, sizeof err), 0);
+    tl_timeline_t *tl = tl_load(path, err, sizeof err);
+    ck_assert_msg(tl != NULL, "%s", err);
+    int h = 600;
+    vm_model_t *m = vm_create(tl, TINY_W, h, err, sizeof err);
+    ck_assert_ptr_nonnull(m);
+    int avail = h - VM_LEGEND_H - VM_HEADER_H - VM_AXIS_H;
+    int rest = avail - 8 * (VM_ROW_H_MIN + VM_ROW_GAP);
+    int shown = rest / (VM_COUNTER_H_MIN + VM_ROW_GAP);
+    ck_assert_int_lt(shown, 40); /* the case this test is about */
+    ck_assert_uint_eq(m->hidden, 40 - (size_t)shown);
+    int bottom = VM_HEADER_H + VM_AXIS_H;
+    for (size_t i = 0; i < m->nrows; i++) {
+        const vm_row_t *r = &m->rows[i];
+        ck_assert_int_eq(r->h, i < 8 ? VM_ROW_H_MIN : i < 8 + (size_t)shown ? VM_COUNTER_H_MIN : 0);
+        if (r->h) {
+            ck_assert_int_ge(r->y, bottom);
+            bottom = r->y + r->h;
+        }
+    }
+    ck_assert_int_le(bottom, m->legend_y);
+    vm_destroy(m);
+    tl_free(tl);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- pixels */
 
 START_TEST(test_pixels_where_the_spans_are)
@@ -820,6 +859,7 @@ static Suite *view_suite(void)
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_layout_from_constants);
+    tcase_add_test(tc, test_layout_cores_first);
     tcase_add_test(tc, test_pixels_where_the_spans_are);
     tcase_add_test(tc, test_half_covered_column);
     tcase_add_test(tc, test_png_encodes_the_pixels);
