@@ -404,7 +404,9 @@ START_TEST(test_png_encodes_the_pixels)
     ck_assert_int_eq(png_encode(c.px, 7, 5, &b, &blen, err, sizeof err), 0);
     ck_assert_uint_eq(alen, blen);
     ck_assert(!memcmp(a, b, alen));
+    free(b);
     ck_assert_int_eq(png_encode(c.px, 0, 5, &b, &blen, err, sizeof err), -1);
+    ck_assert_ptr_null(b);
     free(a);
     free(d.raw);
     vr_free(&c);
