@@ -16,7 +16,8 @@
  *
  * Counter tracks: the minimum and maximum value holding during the column
  * (a value holds from its sample until the track's next one, and after the
- * last sample until the timeline's end), from a min/max pyramid over the
+ * last sample until the timeline's end; samples at one time all count),
+ * from a min/max pyramid over the
  * counter array (VL_FANOUT entries per node): O(VL_FANOUT * log n) reads.
  *
  * Instant tracks: how many instants fall in the column, and the kind of

@@ -197,7 +197,9 @@ void vm_set_range(vm_model_t *m, uint64_t t0, uint64_t t1)
 void vm_fit(vm_model_t *m)
 {
     const tl_timeline_t *tl = m->tl;
-    if (tl->nspans + tl->ncounters + tl->ninstants == 0 || tl->t_max <= tl->t_min)
+    if (tl->nspans + tl->ncounters + tl->ninstants == 0)
+        vm_set_range(m, 0, 1000000);
+    else if (tl->t_max <= tl->t_min)
         vm_set_range(m, tl->t_min, tl->t_min + 1000000);
     else
         vm_set_range(m, tl->t_min, tl->t_max);

@@ -244,6 +244,13 @@ START_TEST(test_layout_cores_first)
         }
     }
     ck_assert_int_le(bottom, m->legend_y);
+    /* no record at all: the first microsecond, drawn without trouble */
+    ck_assert_uint_eq(m->t0, 0);
+    ck_assert_uint_eq(m->t1, 1000 * NS);
+    vr_canvas_t c;
+    ck_assert_int_eq(vr_init(&c, TINY_W, h), 0);
+    ck_assert_int_eq(view_draw(m, &c, NULL), 0);
+    vr_free(&c);
     vm_destroy(m);
     tl_free(tl);
 }
