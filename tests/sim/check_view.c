@@ -1,6 +1,7 @@
 /* tests/sim/check_view: the timeline viewer -- its level of detail
  * (sim/view_lod), model (sim/view_model: layout, ticks, zoom, hits), the
- * picture (sim/view.c), the PNG encoder (sim/png) and `parasim view`.
+ * picture (sim/view.c) and the PNG encoder (sim/png); the command line is
+ * tests/sim/check_view_cli.c.
  *
  * Expectations are independent of the code under test: pixel positions
  * come from the layout constants of sim/view_model.h and the timeline's
@@ -9,6 +10,7 @@
  * from the 1-2-5 rule worked by hand, PNG bytes from the PNG spec (chunk
  * layout, CRC-32, zlib stream, filter bytes), decoded here with zlib. */
 #include "tests/check_main.h"
+#include "tests/sim/view_tt.h"
 #include "tests/tmpdir.h"
 
 #include <limits.h>
@@ -16,56 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "model/rng.h"
-#include "sim/cmd_view.h"
 #include "sim/png.h"
 #include "sim/view.h"
 #include "sim/view_lod.h"
 #include "sim/view_model.h"
 #include "traces/timeline.h"
 
-#define NS 1000ull             /* ps */
-#define PLOT 1000              /* plot columns of the tiny pictures */
-#define TINY_W (VM_LABEL_W + PLOT + VM_MARGIN)
-#define TINY_H 200
-
 /* ---------------------------------------------------------------- timelines */
-
-/* The tiny timeline: core 0 user [100, 300) ns (pid 1, app, arg 7) and
- * kernel [300, 400) ns, idle after; core 1 poll [0, 1000) ns; a counter
- * 3 from 0 and 7 from 500 ns; an rx_frame instant at 250 ns (arg 2). */
-static const char *write_tiny(const char *name)
-{
-    static char path[PATH_MAX];
-    char err[256];
-    snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
-    tl_writer_t *w = tl_writer_open(path, 0, UINT64_MAX, err, sizeof err);
-    ck_assert_msg(w != NULL, "%s", err);
-    ck_assert_int_eq(tl_add_track(w, TL_TRACK_CORE, "core 0", "kvs0"), 0);
-    ck_assert_int_eq(tl_add_track(w, TL_TRACK_CORE, "core 1", "kvs1"), 1);
-    ck_assert_int_eq(tl_add_track(w, TL_TRACK_COUNTER, "rxq fill", ""), 2);
-    ck_assert_int_eq(tl_add_track(w, TL_TRACK_INSTANT, "nic", ""), 3);
-    tl_span_t s[] = {
-        {.t0 = 100 * NS, .t1 = 300 * NS, .arg = 7, .track = 0, .pid = 1, .mode = TL_USER,
-         .what = TL_WHAT_APP},
-        {.t0 = 300 * NS, .t1 = 400 * NS, .arg = 2, .track = 0, .pid = 1, .mode = TL_KERNEL,
-         .what = TL_WHAT_SYSCALL},
-        {.t0 = 0, .t1 = 1000 * NS, .track = 1, .pid = 2, .mode = TL_POLL, .what = TL_WHAT_POLL},
-    };
-    for (size_t i = 0; i < 3; i++)
-        ck_assert_int_eq(tl_add_span(w, &s[i]), 0);
-    tl_counter_t c0 = {.t = 0, .value = 3, .track = 2}, c1 = {.t = 500 * NS, .value = 7, .track = 2};
-    ck_assert_int_eq(tl_add_counter(w, &c0), 0);
-    ck_assert_int_eq(tl_add_counter(w, &c1), 0);
-    tl_instant_t in = {.t = 250 * NS, .arg = 2, .track = 3, .kind = TL_INST_RX_FRAME};
-    ck_assert_int_eq(tl_add_instant(w, &in), 0);
-    ck_assert_msg(tl_writer_close(w, err, sizeof err) == 0, "%s", err);
-    return path;
-}
 
 static tl_timeline_t *load_tiny(void)
 {
@@ -141,30 +102,6 @@ static tl_span_t *random_spans(rng_t *r, size_t ncores, size_t n)
 }
 
 /* ---------------------------------------------------------------- layout */
-
-typedef struct tiny_layout {
-    int rows_y, core_h, counter_y, instant_y;
-} tiny_layout_t;
-
-/* From the constants: header, axis, then 2 core rows sharing what the
- * counter and instant rows leave above the legend, each row + a gap. */
-static tiny_layout_t tiny_layout(int h)
-{
-    tiny_layout_t l;
-    l.rows_y = VM_HEADER_H + VM_AXIS_H;
-    int avail = h - VM_LEGEND_H - l.rows_y - (VM_COUNTER_H + VM_ROW_GAP) -
-                (VM_INSTANT_H + VM_ROW_GAP);
-    l.core_h = avail / 2 - VM_ROW_GAP;
-    l.core_h = l.core_h > VM_ROW_H_MAX ? VM_ROW_H_MAX : l.core_h;
-    l.counter_y = l.rows_y + 2 * (l.core_h + VM_ROW_GAP);
-    l.instant_y = l.counter_y + VM_COUNTER_H + VM_ROW_GAP;
-    return l;
-}
-
-static int x_of_ns(unsigned t_ns)
-{
-    return VM_LABEL_W + (int)t_ns; /* 1000 columns over [0, 1000 ns) */
-}
 
 static uint32_t px(const vr_canvas_t *c, int x, int y)
 {
@@ -325,68 +262,6 @@ START_TEST(test_half_covered_column)
 END_TEST
 
 /* ---------------------------------------------------------------- PNG */
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-typedef struct decoded {
-    uint32_t w, h;
-    uint8_t depth, ctype;
-    uint8_t *raw;   /* inflated IDAT: h rows of a filter byte and 3 w bytes */
-} decoded_t;
-
-/* The PNG spec's structure, checked: signature, chunks with valid
- * CRC-32s, IHDR first, IEND last; the IDAT data inflated. */
-static decoded_t png_decode(const uint8_t *p, size_t len)
-{
-    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    decoded_t d = {0};
-    ck_assert(len > 8 && !memcmp(p, sig, 8));
-    uint8_t *idat = NULL;
-    size_t idat_len = 0, pos = 8;
-    int chunks = 0, ended = 0;
-    while (pos + 12 <= len && !ended) {
-        uint32_t n = be32(p + pos);
-        ck_assert(pos + 12 + n <= len);
-        const uint8_t *type = p + pos + 4, *data = p + pos + 8;
-        uLong crc = crc32(crc32(0, Z_NULL, 0), type, 4 + n);
-        ck_assert_uint_eq(crc, be32(data + n));
-        if (!memcmp(type, "IHDR", 4)) {
-            ck_assert_int_eq(chunks, 0);
-            ck_assert_uint_eq(n, 13);
-            d.w = be32(data);
-            d.h = be32(data + 4);
-            d.depth = data[8];
-            d.ctype = data[9];
-            ck_assert(data[10] == 0 && data[11] == 0 && data[12] == 0);
-        } else if (!memcmp(type, "IDAT", 4)) {
-            idat = realloc(idat, idat_len + n);
-            memcpy(idat + idat_len, data, n);
-            idat_len += n;
-        } else if (!memcmp(type, "IEND", 4)) {
-            ended = 1;
-        }
-        chunks++;
-        pos += 12 + n;
-    }
-    ck_assert(ended && pos == len);
-    uLongf rawlen = (uLongf)d.h * (1 + 3 * (uLongf)d.w);
-    d.raw = malloc(rawlen);
-    ck_assert_int_eq(uncompress(d.raw, &rawlen, idat, idat_len), Z_OK);
-    ck_assert_uint_eq(rawlen, (uLongf)d.h * (1 + 3 * (uLongf)d.w));
-    free(idat);
-    return d;
-}
-
-static uint32_t png_px(const decoded_t *d, int x, int y)
-{
-    const uint8_t *r = d->raw + (size_t)y * (1 + 3 * (size_t)d->w);
-    ck_assert_uint_eq(r[0], 0); /* filter type None */
-    r += 1 + 3 * (size_t)x;
-    return VR_RGB(r[0], r[1], r[2]);
-}
 
 START_TEST(test_png_encodes_the_pixels)
 {
@@ -679,7 +554,7 @@ START_TEST(test_frame_does_not_touch_every_span)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- text and parsing */
+/* ---------------------------------------------------------------- text */
 
 START_TEST(test_font_and_clipping)
 {
@@ -710,157 +585,6 @@ START_TEST(test_font_and_clipping)
 }
 END_TEST
 
-START_TEST(test_parse_time)
-{
-    static const struct {
-        const char *s;
-        int ok;
-        uint64_t ps;
-    } cases[] = {
-        {"0", 1, 0},           {"250", 1, 250000},        {"1.5us", 1, 1500000},
-        {"1.5µs", 1, 1500000}, {"2ms", 1, 2000000000},    {"3s", 1, 3000000000000},
-        {"7ps", 1, 7},         {"0.001ns", 1, 1},         {"1.2345ps", 0, 0},
-        {"", 0, 0},            {"ns", 0, 0},              {"1e3", 0, 0},
-        {"-1", 0, 0},          {"1.", 0, 0},              {"99999999999999999999", 0, 0},
-        {"20000000s", 0, 0},   {"1 ns", 0, 0},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        uint64_t ps = 0;
-        int rc = view_parse_time(cases[i].s, &ps);
-        ck_assert_msg((rc == 0) == cases[i].ok, "'%s'", cases[i].s);
-        if (cases[i].ok)
-            ck_assert_uint_eq(ps, cases[i].ps);
-    }
-}
-END_TEST
-
-/* ---------------------------------------------------------------- the command */
-
-/* $PARASIM (make check sets it), else build/parasim from where the
- * suite was started. */
-static const char *parasim(void)
-{
-    static char path[PATH_MAX];
-    const char *p = getenv("PARASIM");
-    if (p && *p)
-        return p;
-    char cwd[PATH_MAX - 32];
-    snprintf(path, sizeof path, "%s/build/parasim", getcwd(cwd, sizeof cwd) ? cwd : ".");
-    return path;
-}
-
-/* Run `parasim view ARGS` with env prepended; exit code, stderr in err. */
-static int view(const char *env, const char *args, char *err, size_t errlen)
-{
-    char cmd[4 * PATH_MAX], errpath[PATH_MAX];
-    snprintf(errpath, sizeof errpath, "%s/stderr", tmp_dir);
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s' view %s >/dev/null 2>'%s'", tmp_dir, env,
-             parasim(), args, errpath);
-    int status = system(cmd);
-    ck_assert(WIFEXITED(status));
-    FILE *f = fopen(errpath, "r");
-    size_t n = f ? fread(err, 1, errlen - 1, f) : 0;
-    err[n] = '\0';
-    if (f)
-        fclose(f);
-    return WEXITSTATUS(status);
-}
-
-static int one_line(const char *s)
-{
-    const char *nl = strchr(s, '\n');
-    return nl && nl[1] == '\0';
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s missing", path);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(*len);
-    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
-}
-
-START_TEST(test_cli_renders_a_png)
-{
-    char err[1024], args[256], path[PATH_MAX];
-    write_tiny("tiny.tl");
-    snprintf(args, sizeof args, "tiny.tl --png out.png --size %dx%d --range 0:1000ns", TINY_W,
-             TINY_H);
-    ck_assert_msg(view("", args, err, sizeof err) == 0, "%s", err);
-    snprintf(path, sizeof path, "%s/out.png", tmp_dir);
-    size_t len;
-    uint8_t *png = slurp(path, &len);
-    decoded_t d = png_decode(png, len);
-    ck_assert_uint_eq(d.w, TINY_W);
-    ck_assert_uint_eq(d.h, TINY_H);
-    tiny_layout_t l = tiny_layout(TINY_H);
-    ck_assert_uint_eq(png_px(&d, x_of_ns(200), l.rows_y + 2), view_mode_colour(TL_USER));
-    ck_assert_uint_eq(png_px(&d, x_of_ns(600), l.rows_y + 2), VIEW_ROW_BG);
-    ck_assert_uint_eq(png_px(&d, x_of_ns(600), l.rows_y + l.core_h + VM_ROW_GAP + 2),
-                      view_mode_colour(TL_POLL));
-    /* again: the same bytes */
-    ck_assert_int_eq(view("", "tiny.tl --png again.png --size 1138x200 --range 0:1000ns", err,
-                          sizeof err), 0);
-    snprintf(path, sizeof path, "%s/again.png", tmp_dir);
-    size_t len2;
-    uint8_t *png2 = slurp(path, &len2);
-    ck_assert(len == len2 && !memcmp(png, png2, len));
-    /* without --size: 1600 wide, as high as the rows need */
-    ck_assert_int_eq(view("", "tiny.tl --png auto.png", err, sizeof err), 0);
-    snprintf(path, sizeof path, "%s/auto.png", tmp_dir);
-    free(png);
-    free(d.raw);
-    png = slurp(path, &len);
-    d = png_decode(png, len);
-    ck_assert_uint_eq(d.w, 1600);
-    ck_assert_uint_eq(d.h, VM_HEADER_H + VM_AXIS_H + VM_LEGEND_H + 2 * (24 + VM_ROW_GAP) +
-                               VM_COUNTER_H + VM_INSTANT_H + 2 * VM_ROW_GAP);
-    free(png);
-    free(png2);
-    free(d.raw);
-}
-END_TEST
-
-START_TEST(test_cli_bad_input_is_one_line_exit_2)
-{
-    char err[1024];
-    write_tiny("tiny.tl");
-    static const char *bad[] = {
-        "missing.tl --png x.png",
-        "tiny.tl --png x.png --size 10x10",
-        "tiny.tl --png x.png --size 100",
-        "tiny.tl --png x.png --range 2us:1us",
-        "tiny.tl --png x.png --range soon",
-        "tiny.tl --png no-such-dir/x.png",
-        "tiny.tl --png",
-        "tiny.tl --frobnicate",
-        "",
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ck_assert_msg(view("", bad[i], err, sizeof err) == 2, "'%s' did not exit 2", bad[i]);
-        ck_assert_msg(one_line(err), "'%s': not one line: %s", bad[i], err);
-        ck_assert_msg(!strncmp(err, "parasim view: ", 14), "'%s': %s", bad[i], err);
-    }
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/x.png", tmp_dir);
-    ck_assert_ptr_null(fopen(path, "r"));
-    /* a file that is not a timeline */
-    tmp_file("junk.tl", "not a timeline\n");
-    ck_assert_int_eq(view("", "junk.tl --png x.png", err, sizeof err), 2);
-    ck_assert(one_line(err) && strstr(err, "junk.tl"));
-    /* no display: a window cannot open, --png is suggested */
-    ck_assert_int_eq(view("env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", "tiny.tl", err,
-                          sizeof err), 2);
-    ck_assert_msg(one_line(err) && strstr(err, "--png"), "%s", err);
-    ck_assert_int_eq(view("", "--help", err, sizeof err), 0);
-}
-END_TEST
-
 static Suite *view_suite(void)
 {
     Suite *s = suite_create("view");
@@ -880,14 +604,7 @@ static Suite *view_suite(void)
     tcase_add_test(tc, test_lod_counter_ranges_match_brute_force);
     tcase_add_test(tc, test_frame_does_not_touch_every_span);
     tcase_add_test(tc, test_font_and_clipping);
-    tcase_add_test(tc, test_parse_time);
     suite_add_tcase(s, tc);
-    TCase *cli = tcase_create("cli");
-    tcase_add_checked_fixture(cli, tmp_setup, tmp_teardown);
-    tcase_set_timeout(cli, 60);
-    tcase_add_test(cli, test_cli_renders_a_png);
-    tcase_add_test(cli, test_cli_bad_input_is_one_line_exit_2);
-    suite_add_tcase(s, cli);
     return s;
 }
 
