@@ -17,13 +17,14 @@ DEB_PKGS  := libsdl2-dev libcjson-dev check zlib1g-dev pkg-config
 WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(CFLAGS) $(DEP_CFLAGS) -MMD -MP
-LDLIBS_LIB = $(DEP_LIBS) -lm -pthread
+LDLIBS_LIB = $(DEP_LIBS) $(SDL_LIBS) -lm -pthread
 
 # ---------------------------------------------------------------- deps
 # build/deps.mk is (re)made before anything else: it installs what
 # pkg-config cannot find (sudo when not root) and records the flags.
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 -include $(BUILD)/deps.mk
+-include $(BUILD)/sdl.mk
 endif
 
 $(BUILD)/deps.mk:
@@ -43,6 +44,13 @@ $(BUILD)/deps.mk:
 	   echo "CHECK_CFLAGS := $$(pkg-config --cflags check)"; \
 	   echo "CHECK_LIBS := $$(pkg-config --libs check)"; } > $@.tmp && mv $@.tmp $@
 
+# SDL2 (the interactive viewer, sim/view_sdl.c) in a file of its own, so a
+# build tree made before the viewer existed gets it without a full rebuild.
+# Only view_sdl.o is compiled with its flags; every link gets its library.
+$(BUILD)/sdl.mk: | $(BUILD)/deps.mk
+	@{ echo "SDL_CFLAGS := $$(pkg-config --cflags sdl2)"; \
+	   echo "SDL_LIBS := $$(pkg-config --libs sdl2)"; } > $@.tmp && mv $@.tmp $@
+
 # ---------------------------------------------------------------- sources
 LIB_DIRS  := sim model devices kernel workloads traces
 LIB_SRCS  := $(filter-out sim/main.c,$(wildcard $(addsuffix /*.c,$(LIB_DIRS)) $(addsuffix /*/*.c,$(LIB_DIRS))))
@@ -53,7 +61,7 @@ BENCH_SRCS:= $(wildcard tests/bench/bench_*.c)
 BENCH_BINS:= $(BENCH_SRCS:%.c=$(BUILD)/%)
 PARASIM   := $(BUILD)/parasim
 
-.PHONY: all demo check test-bins bench sanitize install clean deps kernel-freestanding
+.PHONY: all demo check test-bins bench sanitize install clean deps kernel-freestanding timeline-png
 all: $(PARASIM)
 deps: $(BUILD)/deps.mk
 
@@ -66,6 +74,8 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/deps.mk
 # through devices/bytes.h's fixed moves; longer ones are faster in glibc's
 # memcpy than in `rep movsq` (bench_nic's device path: 3.5 -> 4.7 M pkts/s).
 $(BUILD)/obj/devices/mem.o: FILE_CFLAGS := -fno-builtin-memcpy -fno-builtin-memset
+$(BUILD)/obj/sim/view_sdl.o: FILE_CFLAGS = $(SDL_CFLAGS)
+$(BUILD)/obj/sim/view_sdl.o: $(BUILD)/sdl.mk
 
 # kernel/ is built freestanding, against its own headers and the
 # compiler's freestanding ones only (-nostdinc: a stray #include of a
@@ -111,6 +121,18 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libparasim.a $(BUILD)/deps.mk
 DEMO_CONFIG ?= experiments/kvs-zipf-8core.json
 demo: $(PARASIM)
 	$(PARASIM) run $(DEMO_CONFIG)
+
+# The README's picture of the demo's timeline: the demo run recorded
+# (parasim run --timeline), then drawn headless by parasim view --png.
+# TIMELINE_RANGE (FROM:TO) is the window drawn (default: 10 us of the
+# busy run, where single spans show); empty: the whole run.
+DEMO_TIMELINE  ?= out/demo.tl
+TIMELINE_PNG   ?= docs/demo-timeline.png
+TIMELINE_RANGE ?= 10ms:10.01ms
+timeline-png: $(PARASIM)
+	@mkdir -p $(dir $(DEMO_TIMELINE)) $(dir $(TIMELINE_PNG))
+	$(PARASIM) run $(DEMO_CONFIG) --quiet --out out/demo-timeline --timeline $(DEMO_TIMELINE)
+	$(PARASIM) view $(DEMO_TIMELINE) --png $(TIMELINE_PNG) $(if $(TIMELINE_RANGE),--range $(TIMELINE_RANGE))
 
 test-bins: $(TEST_BINS) $(PARASIM)
 

@@ -4,11 +4,13 @@
  *               [--timeline FILE] [--quiet]
  *   parasim predict CONFIG.json [--set path=value ...]
  *   parasim config            print the config reference
+ *   parasim view TIMELINE [--png OUT.png] ...   the timeline viewer (sim/cmd_view.h)
  *   parasim --help | --version
  *
  * Exit codes: 0 ok, 1 the run failed, 2 bad usage or bad input (one line
  * on stderr naming where and what). */
 #include "sim/cmd_export.h"
+#include "sim/cmd_view.h"
 #include "sim/config.h"
 #include "sim/experiment.h"
 #include "sim/predict.h"
@@ -41,6 +43,7 @@ static const char usage_main[] =
     "  predict CONFIG.json   print queueing theory's prediction for a config\n"
     "  config                print every config key with its default and meaning\n"
     "  export TIMELINE       write a timeline as Chrome trace JSON (Perfetto) or CSV\n"
+    "  view TIMELINE         show a timeline (window, or --png OUT.png)\n"
     "\n"
     "options:\n"
     "  -h, --help            this help (parasim run --help for a command's)\n"
@@ -396,7 +399,7 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"run", cmd_run}, {"predict", cmd_predict}, {"config", cmd_config},
-                 {"export", cmd_export}};
+                 {"export", cmd_export}, {"view", cmd_view}};
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_USAGE;
