@@ -118,9 +118,10 @@ typedef struct trace_pcapw trace_pcapw_t;
 
 /* snaplen 0 = TRACE_PCAP_DEFAULT_SNAPLEN.  NULL and one line in err. */
 trace_pcapw_t *trace_pcapw_open(const char *path, uint32_t snaplen, char *err, size_t errlen);
-/* One frame: ns timestamp t_ps / 1000 (truncated), caplen = min(len,
- * snaplen), origlen = len.  0 ok, -1 error (remembered; close reports it):
- * a time past the 32-bit seconds field, len > UINT32_MAX, a write error. */
+/* One frame: ns timestamp t_ps / 1000 (truncated; any uint64_t of ps is
+ * under 2^25 s, so the 32-bit seconds field always holds it), caplen =
+ * min(len, snaplen), origlen = len.  0 ok, -1 error (remembered; close
+ * reports it): len > UINT32_MAX, a write error. */
 int trace_pcapw_write(trace_pcapw_t *w, uint64_t t_ps, const uint8_t *frame, size_t len);
 /* Flush, close, rename PATH.tmp to PATH; on any error (this one or an
  * earlier write's) remove PATH.tmp and return -1 with one line.  Frees w. */
