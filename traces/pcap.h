@@ -91,7 +91,8 @@ typedef struct trace_pcap trace_pcap_t;
 
 /* NULL and one line in err (cannot open, not a capture, bad header). */
 trace_pcap_t *trace_pcap_open(const char *path, char *err, size_t errlen);
-/* 1 a packet in *out, 0 the end of the capture, -1 an error. */
+/* 1 a packet in *out, 0 the end of the capture (and again on later
+ * calls), -1 an error (then only trace_pcap_stats() and close). */
 int trace_pcap_next(trace_pcap_t *p, trace_pkt_t *out, char *err, size_t errlen);
 const trace_pcap_stats_t *trace_pcap_stats(const trace_pcap_t *p);
 bool trace_pcap_is_ng(const trace_pcap_t *p);
