@@ -91,7 +91,8 @@ typedef struct trace_pcap trace_pcap_t;
 
 /* NULL and one line in err (cannot open, not a capture, bad header). */
 trace_pcap_t *trace_pcap_open(const char *path, char *err, size_t errlen);
-/* 1 a packet in *out, 0 the end of the capture, -1 an error. */
+/* 1 a packet in *out, 0 the end of the capture (and again on later
+ * calls), -1 an error (then only trace_pcap_stats() and close). */
 int trace_pcap_next(trace_pcap_t *p, trace_pkt_t *out, char *err, size_t errlen);
 const trace_pcap_stats_t *trace_pcap_stats(const trace_pcap_t *p);
 bool trace_pcap_is_ng(const trace_pcap_t *p);
@@ -118,9 +119,10 @@ typedef struct trace_pcapw trace_pcapw_t;
 
 /* snaplen 0 = TRACE_PCAP_DEFAULT_SNAPLEN.  NULL and one line in err. */
 trace_pcapw_t *trace_pcapw_open(const char *path, uint32_t snaplen, char *err, size_t errlen);
-/* One frame: ns timestamp t_ps / 1000 (truncated), caplen = min(len,
- * snaplen), origlen = len.  0 ok, -1 error (remembered; close reports it):
- * a time past the 32-bit seconds field, len > UINT32_MAX, a write error. */
+/* One frame: ns timestamp t_ps / 1000 (truncated; any uint64_t of ps is
+ * under 2^25 s, so the 32-bit seconds field always holds it), caplen =
+ * min(len, snaplen), origlen = len.  0 ok, -1 error (remembered; close
+ * reports it): len > UINT32_MAX, a write error. */
 int trace_pcapw_write(trace_pcapw_t *w, uint64_t t_ps, const uint8_t *frame, size_t len);
 /* Flush, close, rename PATH.tmp to PATH; on any error (this one or an
  * earlier write's) remove PATH.tmp and return -1 with one line.  Frees w. */
