@@ -30,9 +30,9 @@
  * gc_phase + k x gc_period whose callback charges the pause and sets the
  * next one.
  *
- * Costs (pk_charge): the frame path is echo.c's (per frame mem.llc per
- * header line and per RX descriptor line newly read, RX_CYCLES 8 and
- * FRAME_CYCLES 28; SQEs and CQEs through the runtime); handler times and
+ * Costs (pk_charge): the frame path is echo.c's (wl_nl_rx_charge: mem.llc
+ * per RX descriptor line newly read, RX_CYCLES 8; wl_echo_answer: mem.llc
+ * per header line, FRAME_CYCLES 28; SQEs and CQEs through the runtime); handler times and
  * pauses as cpu.cycle counts, CYCLES_PER_NS (3) per ns: the modelled
  * 3.0 GHz clock of cpu.cycle (model/cost.c).  The draws themselves are
  * the simulation's, not the handler's, and cost nothing. */
@@ -48,12 +48,10 @@
 #include "model/rng.h"
 #include "workloads/evloop_int.h"
 #include "workloads/evloop_rt.h"
+#include "workloads/netloop.h"
 
 #define BUF_MIN 2048u
 #define LINE 64u
-#define HDR_LOAD 96u /* Ethernet + the longest IPv4 header + UDP = 82 */
-#define RX_CYCLES 8u
-#define FRAME_CYCLES 28u
 #define CYCLES_PER_NS 3.0
 #define UD_TAG (UINT64_C(0xE7B0) << 48)
 #define UD_REGISTER (UD_TAG | UINT64_C(0xFFFFFFFF))
@@ -209,24 +207,13 @@ static void on_gc(void *ctx, uint64_t arg)
 /* One received frame in buffer idx: a request (0) or not (-1). */
 static int take_frame(evloop_t *e, unsigned qi, uint32_t idx, uint64_t buf, uint32_t len)
 {
-    uint8_t h[HDR_LOAD];
-    uint32_t n = len < HDR_LOAD ? len : HDR_LOAD, hdr = 0;
-    pk_charge(e->c_cycle, FRAME_CYCLES);
-    if (pk_load(buf, h, n) < 0) {
+    int why = wl_echo_answer(buf, len, e->ev.r.info.mac, 0, e->c_llc, e->c_cycle);
+    if (why == WL_ECHO_FAULT)
         e->st.faults++;
-        return -1;
-    }
-    int why = wl_echo_reply_headers(h, n, len, e->ev.r.info.mac, 0, &hdr);
-    uint32_t touched = hdr ? hdr : (n < 42 ? n : 42);
-    pk_charge(e->c_llc, touched ? (touched + LINE - 1) / LINE : 1);
-    if (why >= 0) {
+    else if (why >= 0)
         e->c.dropped[why]++;
+    if (why != -1)
         return -1;
-    }
-    if (pk_store(buf, h, hdr) < 0) {
-        e->st.faults++;
-        return -1;
-    }
     e->len[idx] = (uint16_t)len;
     e->qi[idx] = (uint8_t)qi;
     return 0;
@@ -247,11 +234,7 @@ static unsigned hook_poll(void *ctx, unsigned room, bool *more)
             }
             if (pk_rx_next(&e->ev.r, qi, &buf, &len) < 0)
                 break;
-            uint32_t ents = e->ev.r.info.rx_entries, slot = e->ev.r.rx_next[qi] - 1;
-            slot = ents & (ents - 1) ? slot % ents : slot & (ents - 1);
-            if (n == 0 || slot % (LINE / PK_RXD_BYTES) == 0)
-                pk_charge(e->c_llc, 1); /* a descriptor line the NIC wrote */
-            pk_charge(e->c_cycle, RX_CYCLES);
+            wl_nl_rx_charge(&e->ev.r, qi, n == 0, e->c_llc, e->c_cycle);
             e->st.rx_frames++;
             e->in_ring[qi]--;
             int64_t idx = buf_index(e, buf);

@@ -16,7 +16,6 @@
 #define UD_SYNC (UD_TAG | UINT64_C(0xFFFFFFFF))
 #define LINE 64u
 
-#define RX_CYCLES 8u
 #define SQE_CYCLES 12u
 #define CQE_CYCLES 10u
 
@@ -51,7 +50,7 @@ static void push(wl_nl_t *n, uint8_t op, unsigned qi, uint32_t idx, uint32_t len
         s.addr = n->buf_base + (uint64_t)idx * n->buf_size;
     }
     pk_sq_push(&n->r, &s); /* callers checked sq_room */
-    pk_charge(n->c_cycle, SQE_CYCLES);
+    pk_charge_fast(n->c_cycle, SQE_CYCLES);
 }
 
 /* idx / per_q without a divide (Lemire, Kaser and Kurz 2019: for 32-bit
@@ -81,7 +80,7 @@ static bool need_harvest(const wl_nl_t *n)
 static int submit(wl_nl_t *n, unsigned min_complete, unsigned flags)
 {
     if (n->r.sq_tail != n->r.sq_published) {
-        pk_store(n->r.info.sq + PK_RING_TAIL, &n->r.sq_tail, sizeof n->r.sq_tail);
+        pk_store_fast(n->r.info.sq + PK_RING_TAIL, &n->r.sq_tail, sizeof n->r.sq_tail);
         n->r.sq_published = n->r.sq_tail;
     }
     unsigned pending = n->r.sq_tail - pk_sq_head(&n->r);
@@ -118,7 +117,7 @@ static uint32_t txq_take(wl_nl_t *n, unsigned qi)
 static void on_cqe(wl_nl_t *n, const struct pk_cqe *c)
 {
     uint32_t idx = (uint32_t)c->user_data;
-    pk_charge(n->c_cycle, CQE_CYCLES);
+    pk_charge_fast(n->c_cycle, CQE_CYCLES);
     if ((c->user_data & ~UINT64_C(0xFFFFFFFF)) != UD_TAG || idx >= n->nbufs) {
         n->c.bad_cqe++;
         return;
@@ -246,11 +245,7 @@ static unsigned rx_queue(wl_nl_t *n, unsigned qi, unsigned *room, bool *more, wl
         }
         if (pk_rx_next(&n->r, qi, &buf, &len) < 0)
             return k;
-        uint32_t ents = n->r.info.rx_entries, slot = n->r.rx_next[qi] - 1;
-        slot = ents & (ents - 1) ? slot % ents : slot & (ents - 1);
-        if (k == 0 || slot % (LINE / PK_RXD_BYTES) == 0)
-            pk_charge(n->c_llc, 1); /* a descriptor line the NIC wrote */
-        pk_charge(n->c_cycle, RX_CYCLES);
+        wl_nl_rx_charge(&n->r, qi, k == 0, n->c_llc, n->c_cycle);
         k++;
         n->st.rx_frames++;
         n->in_ring[qi]--;

@@ -107,4 +107,20 @@ wl_step_t wl_nl_step(wl_nl_t *n, wl_nl_frame_fn fn, void *ctx);
 /* The longest reply the callback may return. */
 uint32_t wl_nl_tx_max(const wl_nl_t *n);
 
+/* The reading of one frame from queue index qi's RX view (the one
+ * pk_rx_next just gave; first: the burst's first): mem.llc when it starts
+ * a descriptor line (LINE / PK_RXD_BYTES descriptors a line) or the
+ * burst, and RX_CYCLES cpu.cycle: posted-count compare, slot mask, DD
+ * test, length and shadow loads, index increment.  Also evloop's. */
+#define WL_NL_RX_CYCLES 8u
+static inline void wl_nl_rx_charge(const struct pk_ring *r, unsigned qi, bool first, int c_llc,
+                                   int c_cycle)
+{
+    uint32_t ents = r->info.rx_entries, slot = r->rx_next[qi] - 1;
+    slot = ents & (ents - 1) ? slot % ents : slot & (ents - 1); /* no divide: a power of 2 */
+    if (first || slot % (64u / PK_RXD_BYTES) == 0)
+        pk_charge_fast(c_llc, 1); /* a descriptor line the NIC wrote */
+    pk_charge_fast(c_cycle, WL_NL_RX_CYCLES);
+}
+
 #endif
