@@ -214,21 +214,27 @@ static bool starving(const wl_nl_t *n)
 
 /* ---------------------------------------------------------------- frames */
 
+int64_t wl_nl_buf_index(uint64_t base, uint32_t size, unsigned shift, uint32_t nbufs, uint64_t buf)
+{
+    if (buf < base)
+        return -1;
+    uint64_t off = buf - base, idx;
+    if (shift) { /* the usual 2 KiB: no divide */
+        if (off & (size - 1))
+            return -1;
+        idx = off >> shift;
+    } else {
+        if (off % size)
+            return -1;
+        idx = off / size;
+    }
+    return idx < nbufs ? (int64_t)idx : -1;
+}
+
 static int64_t buf_index(const wl_nl_t *n, unsigned qi, uint64_t buf)
 {
-    if (buf < n->buf_base)
-        return -1;
-    uint64_t off = buf - n->buf_base, idx;
-    if (n->buf_shift) {
-        if (off & (n->buf_size - 1))
-            return -1;
-        idx = off >> n->buf_shift;
-    } else {
-        if (off % n->buf_size)
-            return -1;
-        idx = off / n->buf_size;
-    }
-    return idx < n->nbufs && queue_of(n, (uint32_t)idx) == qi ? (int64_t)idx : -1;
+    int64_t idx = wl_nl_buf_index(n->buf_base, n->buf_size, n->buf_shift, n->nbufs, buf);
+    return idx >= 0 && queue_of(n, (uint32_t)idx) == qi ? idx : -1;
 }
 
 static unsigned rx_queue(wl_nl_t *n, unsigned qi, unsigned *room, bool *more, wl_nl_frame_fn fn,
@@ -326,6 +332,20 @@ int wl_nl_open(wl_nl_t *n, const char *app, char *err, size_t errlen)
     return 0;
 }
 
+int wl_nl_await(struct pk_ring *r, const char *app, uint64_t ud, const char *what, int32_t *res,
+                char *err, size_t errlen)
+{
+    struct pk_cqe c;
+    while (pk_cq_pop(r, &c) == 0) {
+        if (c.user_data != ud)
+            continue;
+        *res = c.res;
+        return 0;
+    }
+    snprintf(err, errlen, "%s: %s did not complete", app, what);
+    return -1;
+}
+
 int wl_nl_sync(wl_nl_t *n, const struct pk_sqe *s, const char *what, int32_t *res, char *err,
                size_t errlen)
 {
@@ -341,20 +361,31 @@ int wl_nl_sync(wl_nl_t *n, const struct pk_sqe *s, const char *what, int32_t *re
         snprintf(msg, sizeof msg, "pk_enter refused %s", what);
         return fail(n, err, errlen, msg, -rc);
     }
-    struct pk_cqe c;
-    while (pk_cq_pop(&n->r, &c) == 0) {
-        if (c.user_data != UD_SYNC)
-            continue;
-        *res = c.res;
-        return 0;
-    }
-    snprintf(msg, sizeof msg, "%s did not complete", what);
-    return fail(n, err, errlen, msg, 0);
+    return wl_nl_await(&n->r, n->app, UD_SYNC, what, res, err, errlen);
 }
 
-static uint32_t buf_size_of(const struct pk_info *in)
+struct pk_sqe wl_nl_pool_sqe(uint64_t base, uint32_t buf_size, uint32_t count)
+{
+    struct pk_sqe s = {
+        .opcode = PK_OP_POOL_REGISTER,
+        .addr = base,
+        .u.pool = {.buf_size = buf_size, .count = count},
+    };
+    return s;
+}
+
+uint32_t wl_nl_buf_size(const struct pk_info *in)
 {
     return in->rx_buf_min > BUF_MIN ? (in->rx_buf_min + LINE - 1) / LINE * LINE : BUF_MIN;
+}
+
+unsigned wl_nl_buf_shift(uint32_t size)
+{
+    unsigned shift = 0;
+    if (!(size & (size - 1)))
+        while ((1u << shift) < size)
+            shift++;
+    return shift;
 }
 
 uint64_t wl_nl_bytes(const wl_nl_t *n)
@@ -364,16 +395,12 @@ uint64_t wl_nl_bytes(const wl_nl_t *n)
     uint64_t nq = in->nic_queues ? in->nic_queues : 1;
     if (per_q > WL_NL_MAX_BUFS / nq)
         per_q = WL_NL_MAX_BUFS / nq;
-    return per_q * nq * buf_size_of(in) + BUF_MIN;
+    return per_q * nq * wl_nl_buf_size(in) + BUF_MIN;
 }
 
 static int register_pool(wl_nl_t *n, char *err, size_t errlen)
 {
-    struct pk_sqe s = {
-        .opcode = PK_OP_POOL_REGISTER,
-        .addr = n->buf_base,
-        .u.pool = {.buf_size = n->buf_size, .count = n->nbufs},
-    };
+    struct pk_sqe s = wl_nl_pool_sqe(n->buf_base, n->buf_size, n->nbufs);
     int32_t res = 0;
     if (wl_nl_sync(n, &s, "the pool registration", &res, err, errlen) < 0)
         return -1;
@@ -394,7 +421,7 @@ int wl_nl_init(wl_nl_t *n, uint64_t base, uint64_t end, unsigned burst, bool wai
         return fail(n, err, errlen, "burst out of 1..1024", 0);
     if (n->nq == 0 || n->nq > PK_MAX_NIC_QUEUES || in->rx_entries < 2)
         return fail(n, err, errlen, "the process owns no usable NIC queue", 0);
-    n->buf_size = buf_size_of(in);
+    n->buf_size = wl_nl_buf_size(in);
     n->buf_base = (base + BUF_MIN - 1) / BUF_MIN * BUF_MIN;
     uint64_t fit = end > n->buf_base ? (end - n->buf_base) / n->buf_size / n->nq : 0;
     uint64_t want = 2 * (uint64_t)(in->rx_entries - 1);
@@ -407,10 +434,7 @@ int wl_nl_init(wl_nl_t *n, uint64_t base, uint64_t end, unsigned burst, bool wai
     n->per_q = (uint32_t)fit;
     n->nbufs = n->per_q * n->nq;
     n->per_q_m = n->per_q >= 2 ? UINT64_MAX / n->per_q + 1 : 0;
-    n->buf_shift = 0;
-    if (!(n->buf_size & (n->buf_size - 1)))
-        while ((1u << n->buf_shift) < n->buf_size)
-            n->buf_shift++;
+    n->buf_shift = wl_nl_buf_shift(n->buf_size);
     n->c.buffers = n->nbufs;
     n->c.per_queue = n->per_q;
     for (uint32_t i = 0; i < n->nbufs; i++)
