@@ -1,5 +1,5 @@
-/* workloads/echo: a UDP echo server as a parakernel process (see echo.c
- * for the loop, the buffer scheme and the costs it charges).
+/* workloads/echo: a UDP echo server as a parakernel process on the loop
+ * of workloads/netloop.h (see echo.c for the frame work and its costs).
  *
  * Parameters (all optional):
  *   wait   0: poll (default); 1: when idle, block in
@@ -51,6 +51,17 @@ typedef struct wl_echo_counters {
  * wl_echo_drop_t why not. */
 int wl_echo_reply_headers(uint8_t *h, uint32_t n, uint32_t len, const uint8_t mac[6],
                           uint16_t port, uint32_t *hdr);
+
+/* The echo server's work on one received frame of len bytes in buf (a
+ * process's memory), shared with workloads/evloop.c: load its headers,
+ * wl_echo_reply_headers (mac, port as there), store the swapped headers
+ * back, charging FRAME_CYCLES (28) cpu.cycle and mem.llc per 64-byte
+ * header line (c_cycle, c_llc: the ids of pk_cost).  -1 when the reply
+ * (the frame's len bytes) is in buf, WL_ECHO_FAULT when pk_load or
+ * pk_store refused, else the wl_echo_drop_t why not. */
+#define WL_ECHO_FAULT (-2)
+int wl_echo_answer(uint64_t buf, uint32_t len, const uint8_t mac[6], uint16_t port, int c_llc,
+                   int c_cycle);
 
 /* "runt", "not_our_mac", "not_ipv4", "not_udp", "bad_ip", "other_port". */
 const char *wl_echo_drop_name(wl_echo_drop_t d);

@@ -30,9 +30,9 @@
  * gc_phase + k x gc_period whose callback charges the pause and sets the
  * next one.
  *
- * Costs (pk_charge): the frame path is echo.c's (per frame mem.llc per
- * header line and per RX descriptor line newly read, RX_CYCLES 8 and
- * FRAME_CYCLES 28; SQEs and CQEs through the runtime); handler times and
+ * Costs (pk_charge): the frame path is echo.c's (wl_nl_rx_charge: mem.llc
+ * per RX descriptor line newly read, RX_CYCLES 8; wl_echo_answer: mem.llc
+ * per header line, FRAME_CYCLES 28; SQEs and CQEs through the runtime); handler times and
  * pauses as cpu.cycle counts, CYCLES_PER_NS (3) per ns: the modelled
  * 3.0 GHz clock of cpu.cycle (model/cost.c).  The draws themselves are
  * the simulation's, not the handler's, and cost nothing. */
@@ -48,12 +48,9 @@
 #include "model/rng.h"
 #include "workloads/evloop_int.h"
 #include "workloads/evloop_rt.h"
+#include "workloads/netloop.h"
 
 #define BUF_MIN 2048u
-#define LINE 64u
-#define HDR_LOAD 96u /* Ethernet + the longest IPv4 header + UDP = 82 */
-#define RX_CYCLES 8u
-#define FRAME_CYCLES 28u
 #define CYCLES_PER_NS 3.0
 #define UD_TAG (UINT64_C(0xE7B0) << 48)
 #define UD_REGISTER (UD_TAG | UINT64_C(0xFFFFFFFF))
@@ -121,24 +118,6 @@ static uint32_t txq_take(evloop_t *e)
     e->txq_head = e->txq_head + 1 == e->nbufs ? 0 : e->txq_head + 1;
     e->txq_n--;
     return idx;
-}
-
-/* Buffer index of an address the RX view gave, or -1. */
-static int64_t buf_index(const evloop_t *e, uint64_t buf)
-{
-    if (buf < e->buf_base)
-        return -1;
-    uint64_t off = buf - e->buf_base, idx;
-    if (e->buf_shift) {
-        if (off & (e->buf_size - 1))
-            return -1;
-        idx = off >> e->buf_shift;
-    } else {
-        if (off % e->buf_size)
-            return -1;
-        idx = off / e->buf_size;
-    }
-    return idx < e->nbufs ? (int64_t)idx : -1;
 }
 
 /* ---------------------------------------------------------------- replies */
@@ -209,24 +188,13 @@ static void on_gc(void *ctx, uint64_t arg)
 /* One received frame in buffer idx: a request (0) or not (-1). */
 static int take_frame(evloop_t *e, unsigned qi, uint32_t idx, uint64_t buf, uint32_t len)
 {
-    uint8_t h[HDR_LOAD];
-    uint32_t n = len < HDR_LOAD ? len : HDR_LOAD, hdr = 0;
-    pk_charge(e->c_cycle, FRAME_CYCLES);
-    if (pk_load(buf, h, n) < 0) {
+    int why = wl_echo_answer(buf, len, e->ev.r.info.mac, 0, e->c_llc, e->c_cycle);
+    if (why == WL_ECHO_FAULT)
         e->st.faults++;
-        return -1;
-    }
-    int why = wl_echo_reply_headers(h, n, len, e->ev.r.info.mac, 0, &hdr);
-    uint32_t touched = hdr ? hdr : (n < 42 ? n : 42);
-    pk_charge(e->c_llc, touched ? (touched + LINE - 1) / LINE : 1);
-    if (why >= 0) {
+    else if (why >= 0)
         e->c.dropped[why]++;
+    if (why != -1)
         return -1;
-    }
-    if (pk_store(buf, h, hdr) < 0) {
-        e->st.faults++;
-        return -1;
-    }
     e->len[idx] = (uint16_t)len;
     e->qi[idx] = (uint8_t)qi;
     return 0;
@@ -247,14 +215,10 @@ static unsigned hook_poll(void *ctx, unsigned room, bool *more)
             }
             if (pk_rx_next(&e->ev.r, qi, &buf, &len) < 0)
                 break;
-            uint32_t ents = e->ev.r.info.rx_entries, slot = e->ev.r.rx_next[qi] - 1;
-            slot = ents & (ents - 1) ? slot % ents : slot & (ents - 1);
-            if (n == 0 || slot % (LINE / PK_RXD_BYTES) == 0)
-                pk_charge(e->c_llc, 1); /* a descriptor line the NIC wrote */
-            pk_charge(e->c_cycle, RX_CYCLES);
+            wl_nl_rx_charge(&e->ev.r, qi, n == 0, e->c_llc, e->c_cycle);
             e->st.rx_frames++;
             e->in_ring[qi]--;
-            int64_t idx = buf_index(e, buf);
+            int64_t idx = wl_nl_buf_index(e->buf_base, e->buf_size, e->buf_shift, e->nbufs, buf);
             if (idx < 0) {
                 e->c.bad_rx++;
                 continue;
@@ -407,7 +371,7 @@ static int carve(evloop_t *e, char *err, size_t errlen)
     e->nq = in->nic_queues;
     if (e->nq == 0 || e->nq > PK_MAX_NIC_QUEUES || in->rx_entries < 2)
         return fail(err, errlen, "the process owns no usable NIC queue", 0);
-    e->buf_size = in->rx_buf_min > BUF_MIN ? (in->rx_buf_min + LINE - 1) / LINE * LINE : BUF_MIN;
+    e->buf_size = wl_nl_buf_size(in);
     e->buf_base = (in->heap_base + BUF_MIN - 1) / BUF_MIN * BUF_MIN;
     uint64_t end = in->heap_base + in->heap_size;
     uint64_t fit = end > e->buf_base ? (end - e->buf_base) / e->buf_size : 0;
@@ -423,10 +387,7 @@ static int carve(evloop_t *e, char *err, size_t errlen)
     e->nbufs = (uint32_t)(want < fit ? want : fit);
     if (e->nbufs < e->nq)
         return fail(err, errlen, "the heap cannot hold one buffer per queue", 0);
-    e->buf_shift = 0;
-    if (!(e->buf_size & (e->buf_size - 1)))
-        while ((1u << e->buf_shift) < e->buf_size)
-            e->buf_shift++;
+    e->buf_shift = wl_nl_buf_shift(e->buf_size);
     e->c.buffers = e->nbufs;
     for (uint32_t i = e->nbufs; i-- > 0;)
         free_buf(e, i); /* buffer 0 on top */
@@ -436,27 +397,20 @@ static int carve(evloop_t *e, char *err, size_t errlen)
 /* PK_OP_POOL_REGISTER for all buffers, synchronously: 0 or -1. */
 static int register_pool(evloop_t *e, char *err, size_t errlen)
 {
-    struct pk_sqe s = {
-        .opcode = PK_OP_POOL_REGISTER,
-        .addr = e->buf_base,
-        .user_data = UD_REGISTER,
-        .u.pool = {.buf_size = e->buf_size, .count = e->nbufs},
-    };
+    struct pk_sqe s = wl_nl_pool_sqe(e->buf_base, e->buf_size, e->nbufs);
+    s.user_data = UD_REGISTER;
     if (wl_evl_push(&e->ev, &s) < 0)
         return fail(err, errlen, "the SQ is full at start", 0);
     int rc = wl_evl_enter(&e->ev);
     if (rc < 0)
         return fail(err, errlen, "pk_enter refused the pool registration", -rc);
-    struct pk_cqe c;
-    while (pk_cq_pop(&e->ev.r, &c) == 0) {
-        if (c.user_data != UD_REGISTER)
-            continue;
-        if (c.res < 0)
-            return fail(err, errlen, "pool registration refused", -c.res);
-        e->pool_id = (uint64_t)c.res;
-        return 0;
-    }
-    return fail(err, errlen, "pool registration did not complete", 0);
+    int32_t res = 0;
+    if (wl_nl_await(&e->ev.r, "evloop", UD_REGISTER, "the pool registration", &res, err, errlen) < 0)
+        return -1;
+    if (res < 0)
+        return fail(err, errlen, "pool registration refused", -res);
+    e->pool_id = (uint64_t)res;
+    return 0;
 }
 
 /* Fill every RX ring before traffic may come.  0 or -1. */

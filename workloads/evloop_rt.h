@@ -56,7 +56,7 @@
  *     increment) and run CB_CYCLES (8) (16-byte task load from L1, head
  *     increment, indirect call and return);
  *   per SQE written SQE_CYCLES (12), per CQE taken CQE_CYCLES (10): as
- *     workloads/echo.c;
+ *     workloads/netloop.h (the echo loop);
  *   per timer set or cleared TIMER_CYCLES (10) plus HEAP_STEP_CYCLES (6)
  *     per level of sift in the wait heap: the kernel's own heap figures
  *     (kernel/ktimer.c), the same operations;

@@ -16,7 +16,6 @@
 #define UD_SYNC (UD_TAG | UINT64_C(0xFFFFFFFF))
 #define LINE 64u
 
-#define RX_CYCLES 8u
 #define SQE_CYCLES 12u
 #define CQE_CYCLES 10u
 
@@ -51,7 +50,7 @@ static void push(wl_nl_t *n, uint8_t op, unsigned qi, uint32_t idx, uint32_t len
         s.addr = n->buf_base + (uint64_t)idx * n->buf_size;
     }
     pk_sq_push(&n->r, &s); /* callers checked sq_room */
-    pk_charge(n->c_cycle, SQE_CYCLES);
+    pk_charge_fast(n->c_cycle, SQE_CYCLES);
 }
 
 /* idx / per_q without a divide (Lemire, Kaser and Kurz 2019: for 32-bit
@@ -81,7 +80,7 @@ static bool need_harvest(const wl_nl_t *n)
 static int submit(wl_nl_t *n, unsigned min_complete, unsigned flags)
 {
     if (n->r.sq_tail != n->r.sq_published) {
-        pk_store(n->r.info.sq + PK_RING_TAIL, &n->r.sq_tail, sizeof n->r.sq_tail);
+        pk_store_fast(n->r.info.sq + PK_RING_TAIL, &n->r.sq_tail, sizeof n->r.sq_tail);
         n->r.sq_published = n->r.sq_tail;
     }
     unsigned pending = n->r.sq_tail - pk_sq_head(&n->r);
@@ -118,7 +117,7 @@ static uint32_t txq_take(wl_nl_t *n, unsigned qi)
 static void on_cqe(wl_nl_t *n, const struct pk_cqe *c)
 {
     uint32_t idx = (uint32_t)c->user_data;
-    pk_charge(n->c_cycle, CQE_CYCLES);
+    pk_charge_fast(n->c_cycle, CQE_CYCLES);
     if ((c->user_data & ~UINT64_C(0xFFFFFFFF)) != UD_TAG || idx >= n->nbufs) {
         n->c.bad_cqe++;
         return;
@@ -215,21 +214,27 @@ static bool starving(const wl_nl_t *n)
 
 /* ---------------------------------------------------------------- frames */
 
+int64_t wl_nl_buf_index(uint64_t base, uint32_t size, unsigned shift, uint32_t nbufs, uint64_t buf)
+{
+    if (buf < base)
+        return -1;
+    uint64_t off = buf - base, idx;
+    if (shift) { /* the usual 2 KiB: no divide */
+        if (off & (size - 1))
+            return -1;
+        idx = off >> shift;
+    } else {
+        if (off % size)
+            return -1;
+        idx = off / size;
+    }
+    return idx < nbufs ? (int64_t)idx : -1;
+}
+
 static int64_t buf_index(const wl_nl_t *n, unsigned qi, uint64_t buf)
 {
-    if (buf < n->buf_base)
-        return -1;
-    uint64_t off = buf - n->buf_base, idx;
-    if (n->buf_shift) {
-        if (off & (n->buf_size - 1))
-            return -1;
-        idx = off >> n->buf_shift;
-    } else {
-        if (off % n->buf_size)
-            return -1;
-        idx = off / n->buf_size;
-    }
-    return idx < n->nbufs && queue_of(n, (uint32_t)idx) == qi ? (int64_t)idx : -1;
+    int64_t idx = wl_nl_buf_index(n->buf_base, n->buf_size, n->buf_shift, n->nbufs, buf);
+    return idx >= 0 && queue_of(n, (uint32_t)idx) == qi ? idx : -1;
 }
 
 static unsigned rx_queue(wl_nl_t *n, unsigned qi, unsigned *room, bool *more, wl_nl_frame_fn fn,
@@ -246,11 +251,7 @@ static unsigned rx_queue(wl_nl_t *n, unsigned qi, unsigned *room, bool *more, wl
         }
         if (pk_rx_next(&n->r, qi, &buf, &len) < 0)
             return k;
-        uint32_t ents = n->r.info.rx_entries, slot = n->r.rx_next[qi] - 1;
-        slot = ents & (ents - 1) ? slot % ents : slot & (ents - 1);
-        if (k == 0 || slot % (LINE / PK_RXD_BYTES) == 0)
-            pk_charge(n->c_llc, 1); /* a descriptor line the NIC wrote */
-        pk_charge(n->c_cycle, RX_CYCLES);
+        wl_nl_rx_charge(&n->r, qi, k == 0, n->c_llc, n->c_cycle);
         k++;
         n->st.rx_frames++;
         n->in_ring[qi]--;
@@ -331,6 +332,20 @@ int wl_nl_open(wl_nl_t *n, const char *app, char *err, size_t errlen)
     return 0;
 }
 
+int wl_nl_await(struct pk_ring *r, const char *app, uint64_t ud, const char *what, int32_t *res,
+                char *err, size_t errlen)
+{
+    struct pk_cqe c;
+    while (pk_cq_pop(r, &c) == 0) {
+        if (c.user_data != ud)
+            continue;
+        *res = c.res;
+        return 0;
+    }
+    snprintf(err, errlen, "%s: %s did not complete", app, what);
+    return -1;
+}
+
 int wl_nl_sync(wl_nl_t *n, const struct pk_sqe *s, const char *what, int32_t *res, char *err,
                size_t errlen)
 {
@@ -346,20 +361,31 @@ int wl_nl_sync(wl_nl_t *n, const struct pk_sqe *s, const char *what, int32_t *re
         snprintf(msg, sizeof msg, "pk_enter refused %s", what);
         return fail(n, err, errlen, msg, -rc);
     }
-    struct pk_cqe c;
-    while (pk_cq_pop(&n->r, &c) == 0) {
-        if (c.user_data != UD_SYNC)
-            continue;
-        *res = c.res;
-        return 0;
-    }
-    snprintf(msg, sizeof msg, "%s did not complete", what);
-    return fail(n, err, errlen, msg, 0);
+    return wl_nl_await(&n->r, n->app, UD_SYNC, what, res, err, errlen);
 }
 
-static uint32_t buf_size_of(const struct pk_info *in)
+struct pk_sqe wl_nl_pool_sqe(uint64_t base, uint32_t buf_size, uint32_t count)
+{
+    struct pk_sqe s = {
+        .opcode = PK_OP_POOL_REGISTER,
+        .addr = base,
+        .u.pool = {.buf_size = buf_size, .count = count},
+    };
+    return s;
+}
+
+uint32_t wl_nl_buf_size(const struct pk_info *in)
 {
     return in->rx_buf_min > BUF_MIN ? (in->rx_buf_min + LINE - 1) / LINE * LINE : BUF_MIN;
+}
+
+unsigned wl_nl_buf_shift(uint32_t size)
+{
+    unsigned shift = 0;
+    if (!(size & (size - 1)))
+        while ((1u << shift) < size)
+            shift++;
+    return shift;
 }
 
 uint64_t wl_nl_bytes(const wl_nl_t *n)
@@ -369,16 +395,12 @@ uint64_t wl_nl_bytes(const wl_nl_t *n)
     uint64_t nq = in->nic_queues ? in->nic_queues : 1;
     if (per_q > WL_NL_MAX_BUFS / nq)
         per_q = WL_NL_MAX_BUFS / nq;
-    return per_q * nq * buf_size_of(in) + BUF_MIN;
+    return per_q * nq * wl_nl_buf_size(in) + BUF_MIN;
 }
 
 static int register_pool(wl_nl_t *n, char *err, size_t errlen)
 {
-    struct pk_sqe s = {
-        .opcode = PK_OP_POOL_REGISTER,
-        .addr = n->buf_base,
-        .u.pool = {.buf_size = n->buf_size, .count = n->nbufs},
-    };
+    struct pk_sqe s = wl_nl_pool_sqe(n->buf_base, n->buf_size, n->nbufs);
     int32_t res = 0;
     if (wl_nl_sync(n, &s, "the pool registration", &res, err, errlen) < 0)
         return -1;
@@ -399,7 +421,7 @@ int wl_nl_init(wl_nl_t *n, uint64_t base, uint64_t end, unsigned burst, bool wai
         return fail(n, err, errlen, "burst out of 1..1024", 0);
     if (n->nq == 0 || n->nq > PK_MAX_NIC_QUEUES || in->rx_entries < 2)
         return fail(n, err, errlen, "the process owns no usable NIC queue", 0);
-    n->buf_size = buf_size_of(in);
+    n->buf_size = wl_nl_buf_size(in);
     n->buf_base = (base + BUF_MIN - 1) / BUF_MIN * BUF_MIN;
     uint64_t fit = end > n->buf_base ? (end - n->buf_base) / n->buf_size / n->nq : 0;
     uint64_t want = 2 * (uint64_t)(in->rx_entries - 1);
@@ -412,10 +434,7 @@ int wl_nl_init(wl_nl_t *n, uint64_t base, uint64_t end, unsigned burst, bool wai
     n->per_q = (uint32_t)fit;
     n->nbufs = n->per_q * n->nq;
     n->per_q_m = n->per_q >= 2 ? UINT64_MAX / n->per_q + 1 : 0;
-    n->buf_shift = 0;
-    if (!(n->buf_size & (n->buf_size - 1)))
-        while ((1u << n->buf_shift) < n->buf_size)
-            n->buf_shift++;
+    n->buf_shift = wl_nl_buf_shift(n->buf_size);
     n->c.buffers = n->nbufs;
     n->c.per_queue = n->per_q;
     for (uint32_t i = 0; i < n->nbufs; i++)

@@ -1,8 +1,9 @@
 /* workloads/netloop: the receive-answer-transmit loop of a request/response
  * server process: its frame buffers, RX rings, transmits and completions,
  * with the work on each frame left to the application (a callback).  It is
- * the buffer scheme and step of workloads/echo.c (read its header comment
- * for the reasoning), made reusable; used by workloads/kvs.c.
+ * the buffer scheme and step of the echo server, made reusable; used by
+ * workloads/echo.c and workloads/kvs.c (workloads/evloop.c shares its
+ * start-time and buffer helpers).
  *
  * Buffers.  wl_nl_init carves buffers of max(2 KiB, info.rx_buf_min)
  * bytes from the region [base, end) the application gives it (2 KiB
@@ -101,10 +102,41 @@ uint64_t wl_nl_bytes(const wl_nl_t *n);
  * 0 with its result in *res, or -1 with a message naming what. */
 int wl_nl_sync(wl_nl_t *n, const struct pk_sqe *s, const char *what, int32_t *res, char *err,
                size_t errlen);
+/* Take completions until the one with user_data ud (start only: the
+ * others are dropped): 0 with its result in *res, or -1 with "<app>:
+ * <what> did not complete".  Also evloop's, after its own submission. */
+int wl_nl_await(struct pk_ring *r, const char *app, uint64_t ud, const char *what, int32_t *res,
+                char *err, size_t errlen);
+/* The PK_OP_POOL_REGISTER SQE for count buffers of buf_size bytes from
+ * base (user_data 0: the caller's). */
+struct pk_sqe wl_nl_pool_sqe(uint64_t base, uint32_t buf_size, uint32_t count);
 /* Post every RX ring full: 0, or -1 with a message. */
 int wl_nl_post_rx(wl_nl_t *n, char *err, size_t errlen);
 wl_step_t wl_nl_step(wl_nl_t *n, wl_nl_frame_fn fn, void *ctx);
+/* Buffer geometry, shared with evloop: the size, max(2 KiB, rx_buf_min
+ * rounded up to 64 bytes); log2(size) when a power of 2, else 0; the
+ * index of the buffer at address buf among nbufs of size bytes from base
+ * (shift: wl_nl_buf_shift(size)), or -1 when it is none of them. */
+uint32_t wl_nl_buf_size(const struct pk_info *in);
+unsigned wl_nl_buf_shift(uint32_t size);
+int64_t wl_nl_buf_index(uint64_t base, uint32_t size, unsigned shift, uint32_t nbufs, uint64_t buf);
 /* The longest reply the callback may return. */
 uint32_t wl_nl_tx_max(const wl_nl_t *n);
+
+/* The reading of one frame from queue index qi's RX view (the one
+ * pk_rx_next just gave; first: the burst's first): mem.llc when it starts
+ * a descriptor line (LINE / PK_RXD_BYTES descriptors a line) or the
+ * burst, and RX_CYCLES cpu.cycle: posted-count compare, slot mask, DD
+ * test, length and shadow loads, index increment.  Also evloop's. */
+#define WL_NL_RX_CYCLES 8u
+static inline void wl_nl_rx_charge(const struct pk_ring *r, unsigned qi, bool first, int c_llc,
+                                   int c_cycle)
+{
+    uint32_t ents = r->info.rx_entries, slot = r->rx_next[qi] - 1;
+    slot = ents & (ents - 1) ? slot % ents : slot & (ents - 1); /* no divide: a power of 2 */
+    if (first || slot % (64u / PK_RXD_BYTES) == 0)
+        pk_charge_fast(c_llc, 1); /* a descriptor line the NIC wrote */
+    pk_charge_fast(c_cycle, WL_NL_RX_CYCLES);
+}
 
 #endif
