@@ -405,7 +405,9 @@ static int capture_open(pkrun_t *r, char *err, size_t errlen)
     pkwire_t *w = r->wire;
     char e[600];
     pk_config_file(r, v->valuestring, w->capture_path, sizeof w->capture_path);
-    w->capture = trace_pcapw_open(w->capture_path, 0, e, sizeof e);
+    w->capture = results_prepare_parent(w->capture_path, e, sizeof e)
+                     ? NULL
+                     : trace_pcapw_open(w->capture_path, 0, e, sizeof e);
     if (!w->capture)
         snprintf(err, errlen, "%s: outputs.pcap: %s", r->cfg->path, e);
     return w->capture ? 0 : -1;

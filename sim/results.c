@@ -182,6 +182,19 @@ static int mkdir_p(const char *dir, char *err, size_t errlen)
     }
 }
 
+int results_prepare_parent(const char *path, char *err, size_t errlen)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return 0;
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >= (int)sizeof dir) {
+        snprintf(err, errlen, "%s: output path too long", path);
+        return -1;
+    }
+    return mkdir_p(dir, err, errlen);
+}
+
 int results_prepare_dir(const char *dir, char *err, size_t errlen)
 {
     if (!*dir) {

@@ -34,6 +34,9 @@ struct tlrec_stats;
 struct cJSON *results_timeline_json(const struct tlrec_stats *st);
 /* mkdir -p dir and check it is writable: done before a run, so a typo in
  * --out costs nothing; -1 with a message in err. */
+/* Create the folders above an output file's path (mkdir -p of its
+ * dirname).  0, or -1 with a one-line message. */
+int results_prepare_parent(const char *path, char *err, size_t errlen);
 int results_prepare_dir(const char *dir, char *err, size_t errlen);
 /* Write dir/results.json (dir prepared); -1 with a message in err. */
 int results_write(const struct cJSON *results, const char *dir, char *err, size_t errlen);

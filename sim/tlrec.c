@@ -11,6 +11,7 @@
 #include "sim/tlrec_int.h"
 
 #include "sim/cpu.h"
+#include "sim/results.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +98,9 @@ tlrec_t *tlrec_open(sim_t *sim, const tlrec_cfg_t *cfg, char *err, size_t errlen
     r->res = cfg->counter_ps;
     r->nic_queues = cfg->nic_queues;
     r->nvme_queues = cfg->nvme_queues;
-    r->w = tl_writer_open(cfg->path, cfg->from_ps, cfg->to_ps, err, errlen);
+    r->w = results_prepare_parent(cfg->path, err, errlen)
+               ? NULL
+               : tl_writer_open(cfg->path, cfg->from_ps, cfg->to_ps, err, errlen);
     if (!r->w) {
         free(r);
         return NULL;
