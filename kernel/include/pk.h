@@ -46,6 +46,7 @@
 #ifndef PK_H
 #define PK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define PK_ABI_VERSION 1
@@ -259,8 +260,9 @@ extern struct pk_fast pk_fast;
 
 #if defined(__GNUC__)
 #define PK_COPY(d, s, n) __builtin_memcpy((d), (s), (n))
-#else
-#include <string.h>
+#else /* a freestanding C library still provides memcpy (C11 4p6 leaves it to the
+       * implementation; GCC and Clang require it) */
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
 #define PK_COPY(d, s, n) memcpy((d), (s), (n))
 #endif
 
